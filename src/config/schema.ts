@@ -1,0 +1,133 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { BROWSER_NAMES } from '../browsers/names.ts';
+import { PROFILE_NAMES } from '../reference/profile-names.ts';
+
+/**
+ * Every variable the suite reads, validated before anything starts. `.env.example` documents the
+ * same list; a unit test keeps the two in step.
+ */
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+const boundedInt = (min: number, max: number, dflt: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') return dflt;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const talkUrl = optionalString.transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `is not a URL: "${v}" (expected e.g. https://cloud.example.com/)` });
+    return z.NEVER;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    ctx.addIssue({ code: 'custom', message: `must start with https:// (or http://), got "${url.protocol}"` });
+    return z.NEVER;
+  }
+  if (url.username || url.password) {
+    ctx.addIssue({ code: 'custom', message: 'must not contain credentials; set TALK_USER and TALK_PASSWORD instead' });
+    return z.NEVER;
+  }
+  if (url.search || url.hash) {
+    ctx.addIssue({ code: 'custom', message: 'must be the Nextcloud base URL without ?query or #fragment' });
+    return z.NEVER;
+  }
+  // Base URL with a trailing slash, so relative paths resolve below a sub-folder install.
+  url.pathname = url.pathname.replace(/\/?(index\.php\/?)?$/, '/');
+  return url.toString();
+});
+
+const caFile = optionalString.transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  if (!existsSync(v)) {
+    ctx.addIssue({ code: 'custom', message: `file not found: ${v}` });
+    return z.NEVER;
+  }
+  const pem = readFileSync(v, 'utf8');
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    ctx.addIssue({ code: 'custom', message: `${v} holds no PEM certificate (-----BEGIN CERTIFICATE-----)` });
+    return z.NEVER;
+  }
+  return v;
+});
+
+const browserList = optionalString.transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  const names = v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const unknown = names.filter((n) => !(BROWSER_NAMES as readonly string[]).includes(n));
+  if (unknown.length > 0) {
+    ctx.addIssue({ code: 'custom', message: `unknown browser "${unknown.join('", "')}"; known: ${BROWSER_NAMES.join(', ')}` });
+    return z.NEVER;
+  }
+  return [...new Set(names)] as (typeof BROWSER_NAMES)[number][];
+});
+
+const appPath = optionalString.transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  if (!/^\/[\w./-]*[^/]$/.test(v)) {
+    ctx.addIssue({ code: 'custom', message: `must be a path like /apps/spreed or /custom_apps/spreed, got "${v}"` });
+    return z.NEVER;
+  }
+  return v;
+});
+
+export const envSchema = z
+  .object({
+    TALK_TARGET: z.enum(['reference', 'url', 'testcontainers']).optional(),
+    TALK_URL: talkUrl,
+    TALK_PROFILE: z.enum(PROFILE_NAMES).optional(),
+    TALK_USER: optionalString,
+    TALK_PASSWORD: optionalString,
+    TALK_USER2: optionalString,
+    TALK_PASSWORD2: optionalString,
+    TALK_ADMIN_USER: optionalString,
+    TALK_ADMIN_PASSWORD: optionalString,
+    TALK_CA_FILE: caFile,
+    TALK_APP_PATH: appPath,
+    TALK_BROWSERS: browserList,
+    TALK_RETRIES: boundedInt(0, 3, 0),
+    TALK_WORKERS: boundedInt(1, 8, 2),
+    TALK_REPORT_DIR: optionalString,
+    TALK_RUN_ID: optionalString.refine((v) => v === undefined || /^[a-z0-9-]{4,40}$/.test(v), {
+      message: 'must be 4-40 characters of a-z, 0-9 and -',
+    }),
+  })
+  .superRefine((env, ctx) => {
+    const target = env.TALK_TARGET ?? (env.TALK_URL ? 'url' : 'reference');
+    if (target === 'url') {
+      if (!env.TALK_URL) ctx.addIssue({ code: 'custom', path: ['TALK_URL'], message: 'is required when TALK_TARGET=url' });
+      if (!env.TALK_USER) ctx.addIssue({ code: 'custom', path: ['TALK_USER'], message: 'is required to certify a URL (a Talk user, or an app password login name)' });
+      if (!env.TALK_PASSWORD) ctx.addIssue({ code: 'custom', path: ['TALK_PASSWORD'], message: 'is required to certify a URL (prefer an app password)' });
+    }
+    if (target === 'reference' && env.TALK_URL && env.TALK_TARGET === 'reference') {
+      ctx.addIssue({ code: 'custom', path: ['TALK_URL'], message: 'must be empty with TALK_TARGET=reference (the reference platform has its own URL)' });
+    }
+    if (env.TALK_PROFILE && target !== 'reference') {
+      ctx.addIssue({ code: 'custom', path: ['TALK_PROFILE'], message: 'selects a fault profile of the reference platform; unset it when certifying a URL' });
+    }
+    if (Boolean(env.TALK_USER2) !== Boolean(env.TALK_PASSWORD2)) {
+      ctx.addIssue({ code: 'custom', path: ['TALK_PASSWORD2'], message: 'TALK_USER2 and TALK_PASSWORD2 go together' });
+    }
+    if (Boolean(env.TALK_ADMIN_USER) !== Boolean(env.TALK_ADMIN_PASSWORD)) {
+      ctx.addIssue({ code: 'custom', path: ['TALK_ADMIN_PASSWORD'], message: 'TALK_ADMIN_USER and TALK_ADMIN_PASSWORD go together' });
+    }
+  });
+
+export type RawEnv = z.input<typeof envSchema>;
+export type ParsedEnv = z.output<typeof envSchema>;

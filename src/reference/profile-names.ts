@@ -1,0 +1,6 @@
+/**
+ * The reference platform's profiles: `good` meets every requirement, each other one breaks one
+ * thing the way real installations break it. Their behaviour is defined in profiles.ts.
+ */
+export const PROFILE_NAMES = ['good', 'http-only', 'wasm-wrong-mime', 'wasm-missing', 'tflite-missing', 'talk-missing'] as const;
+export type ProfileName = (typeof PROFILE_NAMES)[number];

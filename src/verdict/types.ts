@@ -1,0 +1,102 @@
+/**
+ * The certification vocabulary. Pure data: nothing here imports Playwright, so the reporter,
+ * the CLI and the unit tests share one definition of what a check and a verdict are.
+ */
+
+/** `must`: Talk does not work for some users without it. `should`: Talk works, but worse. */
+export type Severity = 'must' | 'should';
+
+/**
+ * - pass / fail: the requirement was (not) met; a failed `should` check is reported as `warn`.
+ * - not-applicable: the requirement does not apply here (e.g. a browser build without WebAssembly SIMD).
+ * - not-run: the check could not establish anything (missing credentials, browser absent, run aborted).
+ */
+export type Verdict = 'pass' | 'fail' | 'warn' | 'not-applicable' | 'not-run';
+
+/** Who saw it: a client of ours observed it, the server reported it about itself, or we inferred it. */
+export type Provenance = 'observed' | 'reported' | 'inferred';
+
+/** Where a check runs: once per run from Node (`platform` project), or once per browser project. */
+export type RunsIn = 'node' | 'browser';
+
+export interface CheckDefinition {
+  /** Stable id, `<area>.<subject>[.<aspect>]`; reports, Allure labels and self-tests key on it. */
+  readonly id: string;
+  readonly area: string;
+  /** The requirement stated as a fact; this is the Playwright test title. */
+  readonly title: string;
+  /** The sentence of Talk's system requirements (or Nextcloud's docs) this check certifies. */
+  readonly requirement: string;
+  readonly severity: Severity;
+  readonly provenance: Provenance;
+  readonly runsIn: RunsIn;
+  /** What passing means, printed beside the observed value. */
+  readonly criterion: string;
+  /** What the operator does when the check does not pass. */
+  readonly remedy: string;
+}
+
+/** What a check records about what it saw; attached to the test as JSON. */
+export interface Evidence {
+  /** The observed value in a few words, printed beside the criterion ("TLSv1.3, chain ok, 89 days left"). */
+  observed: string;
+  /** Why it failed, in a sentence an operator understands; absent on a pass. */
+  diagnosis?: string;
+  /** Overrides the definition's provenance when this run had to infer what it normally observes. */
+  provenance?: Provenance;
+  /** Structured details: URLs, headers, timings, console lines, candidates (secrets already redacted). */
+  details: Record<string, unknown>;
+}
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  requirement: string;
+  severity: Severity;
+  /** The Playwright project's browser name, or null for checks that run from Node. */
+  browser: string | null;
+  verdict: Verdict;
+  provenance: Provenance;
+  criterion: string;
+  observed: string;
+  diagnosis: string | null;
+  /** Why the check did not run or does not apply. */
+  reason: string | null;
+  evidence: Record<string, unknown>;
+  remedy: string | null;
+  /** How many times the check ran; >1 only when retries are configured. */
+  attempts: number;
+  /** Failed at least once and then passed: counted as not passed (see `decideVerdict`). */
+  flaky: boolean;
+  durationMs: number;
+}
+
+export interface BrowserRecord {
+  /** Playwright project name. */
+  project: string;
+  name: string;
+  version: string | null;
+  channel: string | null;
+  executable: string | null;
+  /** Set when the browser was asked for but could not run. */
+  notRunReason: string | null;
+}
+
+export interface CertificationReport {
+  tool: { name: string; version: string };
+  runId: string;
+  target: { kind: string; url: string; profile: string | null };
+  startedAt: string;
+  finishedAt: string;
+  versions: { nextcloud: string | null; talk: string | null; browsers: BrowserRecord[] };
+  summary: {
+    /** True when every `must` check that ran passed and none is missing. */
+    certified: boolean;
+    counts: Record<Verdict, number>;
+    mustFailed: string[];
+    notes: string[];
+  };
+  /** A run-level error (target unreachable, bad credentials) that stopped the checks. */
+  error: { code: string; message: string } | null;
+  checks: CheckResult[];
+}
