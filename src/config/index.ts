@@ -55,6 +55,8 @@ export class ConfigError extends Error {
  * already set (CI secrets win over a stray file). Returns whether a file was found.
  */
 export function loadDotEnv(cwd = process.cwd()): boolean {
+  // Self-tests run the CLI in child processes that must not pick up a developer's own .env.
+  if (process.env.TALK_CERTIFY_NO_DOTENV === '1') return false;
   const file = path.join(cwd, '.env');
   if (!existsSync(file)) return false;
   dotenv.config({ path: file, quiet: true, override: false });

@@ -55,6 +55,8 @@ export interface CheckResult {
   severity: Severity;
   /** The Playwright project's browser name, or null for checks that run from Node. */
   browser: string | null;
+  /** The Playwright project the check ran in (`platform` for Node-side checks). */
+  project: string;
   verdict: Verdict;
   provenance: Provenance;
   criterion: string;
@@ -82,6 +84,8 @@ export interface BrowserRecord {
   notRunReason: string | null;
 }
 
+export type CertificationStatus = 'certified' | 'not-certified' | 'incomplete';
+
 export interface CertificationReport {
   tool: { name: string; version: string };
   runId: string;
@@ -90,10 +94,15 @@ export interface CertificationReport {
   finishedAt: string;
   versions: { nextcloud: string | null; talk: string | null; browsers: BrowserRecord[] };
   summary: {
-    /** True when every `must` check that ran passed and none is missing. */
+    /** True when every `must` check that ran passed and none is missing (see `decideCertification`). */
     certified: boolean;
+    /** `not-certified` when a `must` check failed; `incomplete` when none failed but one did not run, or the run itself failed. */
+    status: CertificationStatus;
     counts: Record<Verdict, number>;
+    /** `must` checks with verdict `fail`, as `<id> (<browser or project>)`. */
     mustFailed: string[];
+    /** `must` checks with verdict `not-run`, as `<id> (<browser or project>)`: why the certification is incomplete. */
+    mustNotRun: string[];
     notes: string[];
   };
   /** A run-level error (target unreachable, bad credentials) that stopped the checks. */

@@ -1,0 +1,19 @@
+import { defineConfig } from '@playwright/test';
+
+/**
+ * The suite testing itself (`npm test`): unit tests of src/, the reference platform's own
+ * integration tests, the reporter run on tiny projects, and the certification run against every
+ * reference profile in child processes (the good profile must pass, each fault profile must fail
+ * exactly its checks). Browsers are launched only by those child runs.
+ */
+export default defineConfig({
+  testDir: './tests/selftest',
+  outputDir: './reports/selftest-artifacts',
+  // A certification child run starts a platform and two browsers: about a minute on 2 cores.
+  timeout: 240_000,
+  expect: { timeout: 10_000 },
+  workers: 2,
+  forbidOnly: true,
+  retries: 0,
+  reporter: [['list'], ['./tests/selftest/summary-reporter.ts']],
+});

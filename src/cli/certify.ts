@@ -1,0 +1,135 @@
+/**
+ * `npm run certify [-- options]`: validates the configuration, runs the certification
+ * (playwright.config.ts) and exits with
+ *   0 when every MUST check passed,
+ *   1 when a MUST check failed (or did not run in a browser that was available),
+ *   2 for a configuration or usage error, or a target the certification cannot start on
+ *     (unreachable, not Nextcloud, wrong password, maintenance…); the message names the cause.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { detectBrowsers } from '../browsers/detect.ts';
+import { ConfigError, EXIT_CONFIG, loadDotEnv, parseConfig } from '../config/index.ts';
+import { redactText, registerSecretsFromEnv } from '../redact/index.ts';
+import { stateFilePath, type TargetState } from '../targets/index.ts';
+import type { CertificationReport } from '../verdict/types.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const HELP = `Usage: npm run certify [-- options] [-- playwright options]
+
+Certifies a Nextcloud Talk platform against Talk's system requirements.
+Without TALK_URL it certifies the built-in reference platform.
+
+Options (each also settable in .env, see .env.example):
+  --url URL             Nextcloud to certify (TALK_URL)
+  --profile NAME        reference platform profile (TALK_PROFILE), e.g. good, http-only, wasm-wrong-mime
+  --browsers LIST       comma-separated browsers (TALK_BROWSERS): chromium,firefox,webkit,chrome,msedge,…
+  --report-dir DIR      where reports go (TALK_REPORT_DIR, default reports/)
+  --help                this text
+
+Exit codes: 0 all MUST checks passed, 1 a MUST check failed, 2 configuration/target error.`;
+
+const FLAGS: Record<string, string> = {
+  '--url': 'TALK_URL',
+  '--profile': 'TALK_PROFILE',
+  '--browsers': 'TALK_BROWSERS',
+  '--report-dir': 'TALK_REPORT_DIR',
+};
+
+function fail(message: string): never {
+  process.stderr.write(`\ntalk-certify: ${redactText(message)}\n`);
+  process.exit(EXIT_CONFIG);
+}
+
+function parseArgs(argv: string[]): string[] {
+  const passthrough: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--help' || arg === '-h') {
+      process.stdout.write(`${HELP}\n`);
+      process.exit(0);
+    }
+    if (arg === '--') {
+      passthrough.push(...argv.slice(i + 1));
+      break;
+    }
+    const [flag, inline] = arg.split('=', 2) as [string, string | undefined];
+    const variable = FLAGS[flag];
+    if (!variable) fail(`unknown option "${arg}". Run \`npm run certify -- --help\`.`);
+    const value = inline ?? argv[++i];
+    if (value === undefined || value.startsWith('--')) fail(`option ${flag} needs a value.`);
+    process.env[variable] = value;
+  }
+  return passthrough;
+}
+
+async function main(): Promise<void> {
+  const passthrough = parseArgs(process.argv.slice(2));
+  const hadDotEnv = loadDotEnv(ROOT);
+  registerSecretsFromEnv();
+  let config;
+  try {
+    config = parseConfig(process.env, ROOT);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  process.env.TALK_RUN_ID = config.runId;
+
+  const out = (line = '') => process.stdout.write(`${line}\n`);
+  out(`talk-certify — run ${config.runId}`);
+  if (config.target === 'reference') {
+    out(
+      `${hadDotEnv ? '.env has no TALK_URL' : 'No .env file and no TALK_URL'}: certifying the built-in reference platform ` +
+        `(profile "${config.profile}"). Set TALK_URL to certify your own Nextcloud.`,
+    );
+    if (process.getuid?.() !== 0) {
+      fail('the reference platform creates a network namespace and runs nginx and coturn in it, which needs root. Run as root (e.g. in a container or VM), or certify a URL with TALK_URL.');
+    }
+  } else if (config.target === 'url') {
+    out(`Target: ${config.url}`);
+  }
+  for (const b of detectBrowsers(config.browsers)) {
+    out(`  browser ${b.name.padEnd(16)} ${b.available ? `${b.record.name}${b.record.executable ? ` (${b.record.executable})` : ''}` : `NOT RUN: ${b.record.notRunReason}`}`);
+  }
+  out();
+
+  // Stale results must not be mistaken for this run's.
+  for (const f of ['certification.json', 'certification.md']) rmSync(path.join(config.reportDir, f), { force: true });
+  rmSync(stateFilePath(config.reportDir), { force: true });
+
+  const code = await runPlaywright(['test', '-c', path.join(ROOT, 'playwright.config.ts'), ...passthrough]);
+
+  const state = readJson<TargetState>(stateFilePath(config.reportDir));
+  if (state?.error) fail(`the certification could not start on ${state.url}: ${state.error.message}`);
+  const report = readJson<CertificationReport>(path.join(config.reportDir, 'certification.json'));
+  if (!report) fail(`the certification ended (Playwright exit ${code}) without writing ${path.join(config.reportDir, 'certification.json')}; see the output above.`);
+  const mustFailed = report.checks.filter((c) => c.severity === 'must' && c.verdict === 'fail');
+  process.exit(mustFailed.length > 0 || !report.summary.certified ? 1 : 0);
+}
+
+function runPlaywright(args: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'playwright'), args, { cwd: ROOT, stdio: 'inherit', env: process.env });
+    // Ctrl-C reaches the child through the terminal's process group; Playwright then stops the
+    // workers and runs the global teardown (reference platform, cleanup). Wait for it.
+    const ignore = () => {};
+    process.on('SIGINT', ignore);
+    process.on('SIGTERM', () => child.kill('SIGTERM'));
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 130 : 1)));
+  });
+}
+
+function readJson<T>(file: string): T | null {
+  if (!existsSync(file)) return null;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+main().catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));

@@ -1,0 +1,35 @@
+/**
+ * One error class for everything the Talk client can run into, with a stable `code` that the
+ * CLI, the reports and the self-tests key on (undici's style: `lib/core/errors.js`).
+ * Messages say who did what, what was expected, what was seen, and what to do next.
+ */
+export type TalkErrorCode =
+  | 'NETWORK' // DNS failure, connection refused or reset
+  | 'TLS' // certificate not trusted, expired, or for another host
+  | 'TIMEOUT' // no answer within the named timeout
+  | 'HTTP_STATUS' // an unexpected HTTP status
+  | 'NOT_NEXTCLOUD' // the URL does not serve a Nextcloud status.php
+  | 'NOT_INSTALLED' // Nextcloud is there but not installed
+  | 'MAINTENANCE' // maintenance mode or 503
+  | 'AUTH_REJECTED' // wrong login or password, disabled account
+  | 'THROTTLED' // Nextcloud's brute-force protection or rate limit (429)
+  | 'TALK_MISSING' // Talk not installed or not enabled for the user
+  | 'OCS_FAILURE'; // an OCS envelope with a failure status
+
+export class TalkError extends Error {
+  constructor(
+    readonly code: TalkErrorCode,
+    message: string,
+    readonly details: { url?: string; status?: number; body?: string } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'TalkError';
+  }
+}
+
+/** First part of a response body for an error message; bodies can be whole HTML pages. */
+export function truncateBody(body: string, max = 300): string {
+  const flat = body.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}

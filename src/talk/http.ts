@@ -1,0 +1,191 @@
+import { Agent, type Dispatcher, errors as undiciErrors, request } from 'undici';
+import { CookieJar } from 'tough-cookie';
+import { redactText } from '../redact/index.ts';
+import { TalkError, truncateBody } from './errors.ts';
+import { trustedCAs } from './trust.ts';
+
+/**
+ * Named timeouts. Bad input (a host that does not answer) must be reported within 10 s, and a
+ * Nextcloud under load may take a few seconds for an ordinary request, so:
+ */
+/** TCP + TLS connect: a reachable server answers a SYN in well under a second. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+/** Headers of an ordinary (non-long-poll) request: generous for a busy PHP pool. */
+export const REQUEST_TIMEOUT_MS = 15_000;
+/** Talk's chat and signaling long polls are held up to 30 s by the server (ChatController, SignalingController). */
+export const LONG_POLL_TIMEOUT_MS = 40_000;
+
+export interface HttpOptions {
+  /** Extra CA (PEM file) trusted besides the system store. */
+  caFile?: string;
+  /** Send and keep cookies (Talk sessions live in the PHP session cookie). Default true. */
+  cookies?: boolean;
+  userAgent?: string;
+}
+
+export interface HttpRequest {
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+  headers?: Record<string, string>;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** JSON body (object) or form body (URLSearchParams) or raw string. */
+  body?: unknown;
+  timeoutMs?: number;
+  /** Abort from outside, e.g. when a long poll is no longer wanted. */
+  signal?: AbortSignal;
+  /** Follow redirects? Default false: several checks need to see the redirect itself. */
+  followRedirects?: boolean;
+}
+
+export interface HttpResponse {
+  url: string;
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+  text(): string;
+  json<T = unknown>(): T;
+}
+
+export const USER_AGENT = 'talk-certify (+https://github.com/nextcloud/spreed/blob/main/docs/system-requirements.md)';
+
+/** An undici dispatcher that trusts the system store plus the operator's CA; verification stays on. */
+export function createDispatcher(caFile?: string): Dispatcher {
+  return new Agent({
+    connect: { ca: trustedCAs(caFile), timeout: CONNECT_TIMEOUT_MS },
+    keepAliveTimeout: 4_000,
+  });
+}
+
+/**
+ * A small HTTP client on undici with a cookie jar. Every failure becomes a TalkError whose
+ * message names the URL (secrets redacted) and what to check.
+ */
+export class HttpClient {
+  readonly jar: CookieJar | null;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+
+  constructor(
+    readonly baseUrl: string,
+    private readonly options: HttpOptions & { dispatcher?: Dispatcher } = {},
+  ) {
+    this.jar = options.cookies === false ? null : new CookieJar();
+    this.ownsDispatcher = !options.dispatcher;
+    this.dispatcher = options.dispatcher ?? createDispatcher(options.caFile);
+  }
+
+  resolve(path: string, query?: HttpRequest['query']): URL {
+    const url = new URL(path.replace(/^\//, ''), this.baseUrl);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  }
+
+  async request(path: string, req: HttpRequest = {}): Promise<HttpResponse> {
+    let url = this.resolve(path, req.query);
+    let method = req.method ?? 'GET';
+    let body = req.body;
+    for (let hop = 0; ; hop++) {
+      const res = await this.once(url, method, body, req);
+      const location = res.headers['location'];
+      if (req.followRedirects && location && [301, 302, 303, 307, 308].includes(res.status) && hop < 5) {
+        url = new URL(location, url);
+        if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+          method = 'GET';
+          body = undefined;
+        }
+        continue;
+      }
+      return res;
+    }
+  }
+
+  private async once(url: URL, method: string, body: unknown, req: HttpRequest): Promise<HttpResponse> {
+    const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? USER_AGENT, ...req.headers };
+    let payload: string | undefined;
+    if (body instanceof URLSearchParams) {
+      payload = body.toString();
+      headers['content-type'] ??= 'application/x-www-form-urlencoded';
+    } else if (typeof body === 'string') {
+      payload = body;
+    } else if (body !== undefined) {
+      payload = JSON.stringify(body);
+      headers['content-type'] ??= 'application/json';
+    }
+    if (this.jar) {
+      const cookie = await this.jar.getCookieString(url.toString());
+      if (cookie) headers['cookie'] = cookie;
+    }
+    const timeoutMs = req.timeoutMs ?? REQUEST_TIMEOUT_MS;
+    const signals = [AbortSignal.timeout(timeoutMs), ...(req.signal ? [req.signal] : [])];
+    try {
+      const res = await request(url, {
+        method: method as Dispatcher.HttpMethod,
+        headers,
+        body: payload,
+        dispatcher: this.dispatcher,
+        signal: AbortSignal.any(signals),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+      });
+      // Always consume the body: an unconsumed body keeps the connection busy (undici best practices).
+      const buf = Buffer.from(await res.body.arrayBuffer());
+      const flat: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers)) {
+        if (v === undefined) continue;
+        flat[k.toLowerCase()] = Array.isArray(v) ? v.join(k.toLowerCase() === 'set-cookie' ? '\n' : ', ') : v;
+      }
+      if (this.jar) {
+        const setCookie = res.headers['set-cookie'];
+        for (const c of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
+          await this.jar.setCookie(c, url.toString(), { ignoreError: true });
+        }
+      }
+      return {
+        url: url.toString(),
+        status: res.statusCode,
+        headers: flat,
+        body: buf,
+        text: () => buf.toString('utf8'),
+        json: <T>() => {
+          try {
+            return JSON.parse(buf.toString('utf8')) as T;
+          } catch {
+            throw new TalkError('HTTP_STATUS', `${method} ${redactText(url.toString())} answered ${res.statusCode} with a body that is not JSON: ${truncateBody(redactText(buf.toString('utf8')))}`, {
+              url: url.toString(),
+              status: res.statusCode,
+            });
+          }
+        },
+      };
+    } catch (err) {
+      throw toTalkError(err, method, url, timeoutMs, req.signal);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+}
+
+/** Maps undici/Node errors to TalkError codes with advice. */
+export function toTalkError(err: unknown, method: string, url: URL, timeoutMs: number, external?: AbortSignal): TalkError {
+  if (err instanceof TalkError) return err;
+  const where = `${method} ${redactText(url.toString())}`;
+  const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
+  const code = e?.cause?.code ?? e?.code ?? '';
+  const msg = String(e?.cause?.message ?? e?.message ?? err);
+  if (external?.aborted) return new TalkError('TIMEOUT', `${where} was aborted by the caller`, { url: url.toString() }, { cause: err });
+  if (e?.name === 'TimeoutError' || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') {
+    const phase = code === 'UND_ERR_CONNECT_TIMEOUT' ? `could not connect within ${CONNECT_TIMEOUT_MS} ms` : `got no answer within ${timeoutMs} ms`;
+    return new TalkError('TIMEOUT', `${where} ${phase}: check that the host is reachable from this machine (firewall, VPN) and the server is up.`, { url: url.toString() }, { cause: err });
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new TalkError('NETWORK', `${where}: the host name "${url.hostname}" does not resolve (${code}). Check TALK_URL for typos and this machine's DNS.`, { url: url.toString() }, { cause: err });
+  }
+  if (code === 'ECONNREFUSED') {
+    return new TalkError('NETWORK', `${where}: connection refused on port ${url.port || (url.protocol === 'https:' ? 443 : 80)}: nothing listens there. Check the port in TALK_URL and that the web server runs.`, { url: url.toString() }, { cause: err });
+  }
+  if (/CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS|HOSTNAME|altnames/i.test(code + ' ' + msg)) {
+    return new TalkError('TLS', `${where}: the TLS certificate was rejected (${code || 'TLS'}: ${msg}). If the server uses a private CA, set TALK_CA_FILE to its certificate; otherwise fix the server's certificate (expired, self-signed, or for another host name).`, { url: url.toString() }, { cause: err });
+  }
+  return new TalkError('NETWORK', `${where} failed: ${code ? `${code}: ` : ''}${msg}`, { url: url.toString() }, { cause: err });
+}

@@ -1,0 +1,47 @@
+import type { FullConfig } from '@playwright/test';
+import { loadDotEnv, parseConfig } from '../config/index.ts';
+import { redactText, registerSecretsFromEnv } from '../redact/index.ts';
+import { RESOLVED_ENV, errorCode, startTarget, writeTargetState } from './index.ts';
+
+/**
+ * Runs once per certification, before any worker: starts the reference platform when that is
+ * the target, probes the target once, and hands the result to the workers (env) and to the
+ * reporter (state file). Returns the teardown, which Playwright runs also after Ctrl-C.
+ */
+export default async function globalSetup(_config: FullConfig): Promise<() => Promise<void>> {
+  loadDotEnv();
+  registerSecretsFromEnv();
+  const config = parseConfig(process.env);
+  const log = (line: string) => process.stdout.write(`[talk-certify] ${redactText(line)}\n`);
+  try {
+    const started = await startTarget(config, log);
+    const { target } = started;
+    process.env[RESOLVED_ENV] = JSON.stringify(target);
+    writeTargetState(config.reportDir, {
+      kind: target.kind,
+      url: target.url,
+      profile: target.profile,
+      nextcloudVersion: target.probe.status.versionstring,
+      talkVersion: target.probe.talk.version,
+      runId: config.runId,
+    });
+    return async () => {
+      await started.stop();
+    };
+  } catch (err) {
+    const message = redactText(err instanceof Error ? err.message : String(err));
+    writeTargetState(config.reportDir, {
+      kind: config.target,
+      url: config.url ?? '(reference platform)',
+      profile: config.target === 'reference' ? config.profile : null,
+      nextcloudVersion: null,
+      talkVersion: null,
+      runId: config.runId,
+      error: { code: errorCode(err), message },
+    });
+    // Playwright prints this and runs no test; the CLI turns it into exit code 2.
+    const e = new Error(message);
+    e.stack = message;
+    throw e;
+  }
+}

@@ -1,0 +1,16 @@
+import { check, talkMissingReason, test } from '../../../fixtures/index.ts';
+
+const c = check('blur.assets.wasm.mime');
+
+test(c.title, c.details, async ({ target, blurAssets, evidence }) => {
+  if (!blurAssets) return evidence.notRun(talkMissingReason(target.probe.talk));
+  const wasm = blurAssets.assets.filter((a) => a.kind === 'wasm');
+  evidence.add('assets', wasm.map(({ url, status, contentType }) => ({ url, status, contentType })));
+  evidence.observed(wasm.map((a) => `${a.file}: ${a.contentType ?? '(none)'}`).join('; '));
+  evidence.requireAll(
+    wasm.map((a) => [
+      (a.contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/wasm',
+      `${a.file} is served as ${a.contentType ?? 'no Content-Type'}${a.status !== 200 ? ` (HTTP ${a.status})` : ''}, so browsers cannot compile it while downloading`,
+    ]),
+  );
+});

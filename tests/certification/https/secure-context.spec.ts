@@ -1,0 +1,27 @@
+import { check, test } from '../../../fixtures/index.ts';
+
+const c = check('https.browser.secure-context');
+
+test(c.title, c.details, async ({ talkPage, target, evidence }) => {
+  // Talk's page redirects to the login page when logged out; both are on the same origin, and
+  // the secure context is a property of the origin, so no login is needed to certify it.
+  const nav = await test.step('open Talk in the browser', () => talkPage.open('apps/spreed/'));
+  const env = await test.step('read the page environment', () =>
+    talkPage.page.evaluate(() => ({
+      isSecureContext: window.isSecureContext,
+      protocol: location.protocol,
+      getUserMedia: typeof navigator.mediaDevices?.getUserMedia === 'function',
+      rtcPeerConnection: typeof RTCPeerConnection === 'function',
+      userAgent: navigator.userAgent,
+    })),
+  );
+  evidence.add('navigation', nav).add('page', env).add('privateCaAccepted', Boolean(target.caFile));
+  evidence.observed(
+    `${env.protocol}// isSecureContext=${env.isSecureContext}, getUserMedia ${env.getUserMedia ? 'present' : 'missing'}, RTCPeerConnection ${env.rtcPeerConnection ? 'present' : 'missing'}`,
+  );
+  evidence.requireAll([
+    [env.isSecureContext, `${nav.finalUrl} is not a secure context (${env.protocol}//), so the browser withholds camera, microphone and screen sharing`],
+    [env.getUserMedia, 'navigator.mediaDevices.getUserMedia is not available: participants cannot send audio or video'],
+    [env.rtcPeerConnection, 'RTCPeerConnection is not available in this browser'],
+  ]);
+});

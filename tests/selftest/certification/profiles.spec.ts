@@ -1,0 +1,110 @@
+import { expect, test } from '@playwright/test';
+import type { Verdict } from '../../../src/verdict/types.ts';
+import { type CertifyRun, runCertify } from './run-certify.ts';
+
+/**
+ * The certification run for real (`npm run certify`'s CLI, real nginx, coturn, browsers) against
+ * each reference profile. The good profile must pass every check; each fault profile must fail
+ * exactly the checks it breaks, with the diagnosis in the evidence, while every other check still
+ * passes. A check that cannot fail, or that fails for the wrong reason, shows up here.
+ */
+
+const BROWSERS = ['chromium', 'firefox'];
+type Expectation = { verdict: Verdict; diagnosis?: RegExp };
+
+interface ProfileCase {
+  profile: string;
+  exitCode: number;
+  /** Checks whose verdict is not `pass` on this profile; every other check must pass. */
+  expected: Record<string, Expectation>;
+}
+
+const CASES: ProfileCase[] = [
+  { profile: 'good', exitCode: 0, expected: {} },
+  {
+    profile: 'http-only',
+    exitCode: 1,
+    expected: {
+      'https.tls.valid': { verdict: 'fail', diagnosis: /plain HTTP/ },
+      'https.http.redirect': { verdict: 'fail', diagnosis: /served over plain HTTP .* instead of redirecting/ },
+      'https.hsts': { verdict: 'warn', diagnosis: /plain HTTP/ },
+      'https.browser.secure-context': { verdict: 'fail', diagnosis: /not a secure context \(http:\)/ },
+    },
+  },
+  {
+    profile: 'wasm-wrong-mime',
+    exitCode: 0,
+    expected: {
+      'blur.assets.wasm.mime': { verdict: 'warn', diagnosis: /served as application\/octet-stream/ },
+      'blur.browser.wasm-streaming': { verdict: 'warn', diagnosis: /wasm streaming compile failed/ },
+    },
+  },
+  {
+    profile: 'wasm-missing',
+    exitCode: 1,
+    expected: {
+      'blur.assets.wasm.served': { verdict: 'fail', diagnosis: /is not served \(HTTP 401\)/ },
+      'blur.assets.wasm.mime': { verdict: 'warn', diagnosis: /application\/json.*HTTP 401/ },
+      'blur.browser.wasm-compiles': { verdict: 'fail', diagnosis: /does not compile in this browser/ },
+      'blur.browser.wasm-streaming': { verdict: 'warn', diagnosis: /wasm streaming compile failed/ },
+    },
+  },
+  {
+    profile: 'tflite-missing',
+    exitCode: 1,
+    expected: {
+      'blur.assets.tflite.served': { verdict: 'fail', diagnosis: /selfie_segmentation_landscape\.tflite is not served \(HTTP 401\)/ },
+    },
+  },
+  {
+    profile: 'talk-missing',
+    exitCode: 1,
+    expected: {
+      'talk.installed': { verdict: 'fail', diagnosis: /no `spreed` entry/ },
+      'blur.assets.wasm.served': { verdict: 'not-run' },
+      'blur.assets.wasm.mime': { verdict: 'not-run' },
+      'blur.assets.tflite.served': { verdict: 'not-run' },
+      'blur.browser.wasm-compiles': { verdict: 'not-run' },
+      'blur.browser.wasm-streaming': { verdict: 'not-run' },
+    },
+  },
+];
+
+for (const c of CASES) {
+  test.describe(`reference profile ${c.profile}`, () => {
+    let run: CertifyRun;
+
+    test.beforeAll(async () => {
+      run = await runCertify({ TALK_PROFILE: c.profile, TALK_BROWSERS: BROWSERS.join(',') });
+    });
+
+    test(`exits with ${c.exitCode} and writes a complete certification report`, () => {
+      expect(run.exitCode, run.output).toBe(c.exitCode);
+      expect(run.report.error).toBeNull();
+      expect(run.report.target).toMatchObject({ kind: 'reference', profile: c.profile });
+      // 7 checks from Node, 3 per browser.
+      expect(run.report.checks).toHaveLength(7 + 3 * BROWSERS.length);
+      expect(run.report.versions.browsers.map((b) => b.project).sort()).toEqual(BROWSERS.slice().sort());
+      for (const b of run.report.versions.browsers) expect(b.version, `${b.project} version recorded`).toMatch(/^\d+\./);
+    });
+
+    test('every check has exactly the expected verdict and diagnosis', () => {
+      const problems: string[] = [];
+      for (const check of run.report.checks) {
+        const want = c.expected[check.id] ?? { verdict: 'pass' };
+        const where = `${check.id} [${check.browser ?? 'platform'}]`;
+        if (check.verdict !== want.verdict) {
+          problems.push(`${where}: expected ${want.verdict}, got ${check.verdict} — ${check.diagnosis ?? check.reason ?? check.observed}`);
+        } else if (want.diagnosis && !want.diagnosis.test(check.diagnosis ?? '')) {
+          problems.push(`${where}: diagnosis "${check.diagnosis}" does not match ${want.diagnosis}`);
+        }
+        if (check.verdict !== 'pass' && check.verdict !== 'not-run') {
+          if (!check.remedy) problems.push(`${where}: no remedy`);
+        }
+        if (check.verdict === 'not-run' && !check.reason) problems.push(`${where}: not-run without a reason`);
+        if (check.verdict !== 'not-run' && !check.observed) problems.push(`${where}: no observed value`);
+      }
+      expect(problems, run.output).toEqual([]);
+    });
+  });
+}

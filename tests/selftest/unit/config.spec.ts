@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { ConfigError, parseConfig, envSchema } from '../../../src/config/index.ts';
+
+function problems(env: Record<string, string>): string {
+  try {
+    parseConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+test('an empty environment means the reference platform, good profile, default browsers', () => {
+  const c = parseConfig({});
+  expect(c).toMatchObject({ target: 'reference', profile: 'good', url: undefined, browsers: undefined, retries: 0, workers: 2 });
+  expect(c.runId).toMatch(/^tc-\d{6}-[0-9a-f]{6}$/);
+});
+
+test('a URL target needs a user and a password, and the error names both variables', () => {
+  const msg = problems({ TALK_URL: 'https://cloud.example.com' });
+  expect(msg).toContain('TALK_USER is required');
+  expect(msg).toContain('TALK_PASSWORD is required');
+});
+
+test('TALK_URL is normalised to the base URL with a trailing slash', () => {
+  const c = parseConfig({ TALK_URL: 'https://cloud.example.com/nextcloud/index.php', TALK_USER: 'a', TALK_PASSWORD: 'b' });
+  expect(c.url).toBe('https://cloud.example.com/nextcloud/');
+  expect(c.target).toBe('url');
+});
+
+for (const [value, fragment] of [
+  ['not a url', 'is not a URL'],
+  ['ftp://cloud.example.com', 'must start with https://'],
+  ['https://alice:secret@cloud.example.com', 'must not contain credentials'],
+  ['https://cloud.example.com/?x=1', 'without ?query'],
+] as const) {
+  test(`a malformed TALK_URL "${value}" is refused: ${fragment}`, () => {
+    const msg = problems({ TALK_URL: value, TALK_USER: 'a', TALK_PASSWORD: 'b' });
+    expect(msg).toContain('TALK_URL');
+    expect(msg).toContain(fragment);
+    expect(msg).not.toContain('secret');
+  });
+}
+
+test('an unknown browser is refused with the list of known ones', () => {
+  const msg = problems({ TALK_BROWSERS: 'chromium,netscape' });
+  expect(msg).toContain('TALK_BROWSERS unknown browser "netscape"');
+  expect(msg).toContain('known: chromium, firefox, webkit');
+});
+
+test('numbers out of range name the variable and the range', () => {
+  expect(problems({ TALK_RETRIES: '9' })).toContain('TALK_RETRIES must be a whole number from 0 to 3');
+  expect(problems({ TALK_WORKERS: 'many' })).toContain('TALK_WORKERS must be a whole number from 1 to 8');
+});
+
+test('an unknown profile and a profile for a URL target are refused', () => {
+  expect(problems({ TALK_PROFILE: 'broken' })).toContain('TALK_PROFILE');
+  expect(problems({ TALK_URL: 'https://x.example', TALK_USER: 'a', TALK_PASSWORD: 'b', TALK_PROFILE: 'good' })).toContain('unset it when certifying a URL');
+});
+
+test('a CA file that does not exist or holds no certificate is refused', () => {
+  expect(problems({ TALK_CA_FILE: '/nonexistent/ca.pem' })).toContain('TALK_CA_FILE file not found');
+  expect(problems({ TALK_CA_FILE: '/etc/hostname' })).toContain('holds no PEM certificate');
+});
+
+test('.env.example documents every variable of the schema, and nothing else', () => {
+  const documented = [...readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8').matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]);
+  expect(documented.sort()).toEqual(Object.keys(envSchema.shape).sort());
+});

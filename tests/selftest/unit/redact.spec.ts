@@ -1,0 +1,22 @@
+import { expect, test } from '@playwright/test';
+import { REDACTED, redact, redactText, registerSecret } from '../../../src/redact/index.ts';
+
+test('registered secrets disappear from text, also URL-encoded and JSON-escaped', () => {
+  registerSecret('p@ss "word"/1');
+  const text = `login p@ss "word"/1 url ${encodeURIComponent('p@ss "word"/1')} json ${JSON.stringify('p@ss "word"/1')}`;
+  const out = redactText(text);
+  expect(out).not.toContain('p@ss');
+  expect(out.match(new RegExp(REDACTED, 'g'))?.length).toBe(3);
+});
+
+test('secret keys and headers are redacted whatever their value; other fields stay', () => {
+  const out = redact({ headers: { Authorization: 'Basic YWxpY2U6eHl6', 'content-type': 'text/html' }, turn: [{ urls: ['turn:h:443'], username: '123:abc', credential: 'c2VjcmV0' }] });
+  expect(out.headers.Authorization).toBe(REDACTED);
+  expect(out.headers['content-type']).toBe('text/html');
+  expect(out.turn[0]!.credential).toBe(REDACTED);
+  expect(out.turn[0]!.urls).toEqual(['turn:h:443']);
+});
+
+test('Basic and Bearer credentials are redacted in free text', () => {
+  expect(redactText('Authorization: Basic YWxpY2U6c2VjcmV0 and Bearer abcdef123456')).toBe(`Authorization: Basic ${REDACTED} and Bearer ${REDACTED}`);
+});
