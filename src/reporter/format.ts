@@ -75,7 +75,8 @@ export function statusSentence(report: CertificationReport): string {
 export function progressLine(c: CheckResult, width: number): string {
   let detail = observedOrReason(c);
   if (c.verdict === 'fail' || c.verdict === 'warn') {
-    detail = c.flaky ? `passed only on retry, counted as not passed; ${c.diagnosis ?? detail}` : `${detail} — ${c.diagnosis ?? ''}`;
+    // A flaky check's diagnosis already says that it passed only on retry, and what failed first.
+    detail = c.flaky ? (c.diagnosis ?? detail) : `${detail} — ${c.diagnosis ?? ''}`;
   }
   return truncate(`${verdictLabel(c.verdict)}  ${c.id}  (${whereLabel(c)})  ${detail}`, width);
 }
@@ -101,10 +102,12 @@ export function summaryTable(report: CertificationReport, paths: ReportPaths, wi
   const idW = Math.min(34, Math.max(5, ...checks.map((c) => c.id.length)));
   const whereW = Math.min(14, Math.max(7, ...checks.map((c) => whereLabel(c).length)));
   const verdictW = 2 + 'not-applicable'.length;
-  const titleW = 34;
+  const titleW = 30;
   const fixed = 2 + verdictW + 2 + idW + 2 + whereW + 2 + titleW + 2;
   const rest = Math.max(40, width - fixed);
-  const observedW = Math.floor(rest * 0.45);
+  const observedOf = (c: CheckResult) => (c.flaky ? '(retry passed) ' : '') + observedOrReason(c);
+  // Observed values are short by contract; give them what they need, up to 60 %, and the criterion the rest.
+  const observedW = Math.min(Math.floor(rest * 0.6), Math.max(12, ...checks.map((c) => [...observedOf(c)].length)));
   const criterionW = Math.max(10, rest - observedW - 2);
   const row = (v: string, id: string, where: string, title: string, observed: string, criterion: string) =>
     truncate(`  ${pad(v, verdictW)}  ${pad(id, idW)}  ${pad(where, whereW)}  ${pad(title, titleW)}  ${pad(observed, observedW)}  ${criterion}`, width).trimEnd();
@@ -112,14 +115,12 @@ export function summaryTable(report: CertificationReport, paths: ReportPaths, wi
   const lines: string[] = [''];
   lines.push(row('VERDICT', 'CHECK', 'BROWSER', 'TITLE', 'OBSERVED', 'CRITERION'));
   for (const c of checks) {
-    const observed = (c.flaky ? '(retry passed) ' : '') + observedOrReason(c);
-    lines.push(row(verdictLabel(c.verdict, false), c.id, whereLabel(c), c.title, observed, truncate(c.criterion, criterionW)));
+    lines.push(row(verdictLabel(c.verdict, false), c.id, whereLabel(c), c.title, observedOf(c), truncate(c.criterion, criterionW)));
   }
   if (checks.length === 0) lines.push('  (no check ran)');
   lines.push('');
   lines.push(`  ${STATUS_TITLE[report.summary.status]}: ${statusSentence(report)}`);
   lines.push(`  ${checks.length} check(s): ${countsLine(report.summary.counts)}`);
-  if (report.error) lines.push(`  Run error (${report.error.code}): ${truncate(report.error.message, width - 20)}`);
   if (report.summary.notes.length > 0) {
     lines.push('  Notes:');
     for (const n of report.summary.notes) lines.push(`   • ${n}`);

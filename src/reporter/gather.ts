@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { FullProject, TestCase, TestResult } from '@playwright/test/reporter';
-import type { Attempt, TestOutcome } from '../verdict/decide.ts';
+import type { Attempt } from '../verdict/decide.ts';
 import type { BrowserRecord, CheckDefinition, Evidence } from '../verdict/types.ts';
 import { redact, redactText } from '../redact/index.ts';
 
@@ -120,10 +120,6 @@ export function attemptOf(result: TestResult, problems: string[]): Attempt {
   };
 }
 
-export function outcomeOf(test: TestCase): TestOutcome {
-  return test.outcome();
-}
-
 /** The project's `metadata.talkBrowser`, or null for projects that launch no browser (`platform`). */
 export function projectBrowser(project: FullProject | undefined): BrowserRecord | null {
   const b = project?.metadata?.talkBrowser as Partial<BrowserRecord> | undefined;
@@ -138,14 +134,17 @@ export function projectBrowser(project: FullProject | undefined): BrowserRecord 
   };
 }
 
-/** What a launched browser reported about itself, from any attempt of the test. */
-export function launchedBrowserOf(test: TestCase): Partial<Pick<BrowserRecord, 'name' | 'version' | 'channel' | 'executable'>> | null {
+/** What a launched browser says about itself in the `talk-certify-browser` attachment. */
+export type LaunchedBrowser = Partial<Pick<BrowserRecord, 'name' | 'version' | 'channel' | 'executable'>>;
+
+/** What a launched browser reported about itself, from the latest attempt that attached it. */
+export function launchedBrowserOf(test: TestCase): LaunchedBrowser | null {
   for (const result of [...test.results].reverse()) {
     const read = readJsonAttachment(result, BROWSER_ATTACHMENT);
     if (!read || 'problem' in read || !read.value || typeof read.value !== 'object') continue;
     const v = read.value as Record<string, unknown>;
     const str = (x: unknown) => (typeof x === 'string' && x ? x : undefined);
-    const out: Partial<Pick<BrowserRecord, 'name' | 'version' | 'channel' | 'executable'>> = {};
+    const out: LaunchedBrowser = {};
     const name = str(v.name);
     const version = str(v.version);
     const channel = str(v.channel);

@@ -1,3 +1,4 @@
+import { NOT_OBSERVED } from '../verdict/decide.ts';
 import type { CertificationReport, CheckResult } from '../verdict/types.ts';
 import { STATUS_TITLE, VERDICT_SYMBOL, countsLine, observedOrReason, statusSentence, whereLabel } from './format.ts';
 
@@ -54,7 +55,7 @@ function section(c: CheckResult): string[] {
   if (c.diagnosis) out.push(`- **Diagnosis:** ${c.diagnosis}`);
   if (c.reason) out.push(`- **Reason:** ${c.reason}`);
   out.push(`- **Criterion:** ${c.criterion}`);
-  out.push(`- **Observed:** ${c.observed}`);
+  if (c.verdict === 'fail' || c.verdict === 'warn' || c.observed !== NOT_OBSERVED) out.push(`- **Observed:** ${c.observed}`);
   if (c.attempts > 1 || c.flaky) {
     out.push(`- **Attempts:** ${c.attempts}${c.flaky ? ' (failed, then passed on a retry: counted as not passed, an intermittent requirement is not met)' : ''}`);
   }
@@ -128,7 +129,12 @@ export function renderMarkdown(report: CertificationReport): string {
   }
   out.push('');
 
-  const notPassed = report.checks.filter((c) => c.verdict !== 'pass');
+  // Failures first, then warnings, then what did not run or does not apply. After a run error,
+  // every check did not run for the same reason, shown once under "Run error".
+  const order: CheckResult['verdict'][] = ['fail', 'warn', 'not-run', 'not-applicable'];
+  const notPassed = order.flatMap((v) =>
+    report.checks.filter((c) => c.verdict === v && !(report.error && v === 'not-run' && c.attempts === 0)),
+  );
   if (notPassed.length > 0) {
     out.push('## Checks that did not pass');
     out.push('');

@@ -127,7 +127,8 @@ export function firstLine(message: string, max = MAX_ERROR_DIAGNOSIS_CHARS): str
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
-const NOT_OBSERVED = 'not observed';
+/** `observed` of a check that recorded no evidence. */
+export const NOT_OBSERVED = 'not observed';
 
 /** Builds the result of one check from its run. */
 export function decideCheck(run: CheckRun): CheckResult {
@@ -142,14 +143,15 @@ export function decideCheck(run: CheckRun): CheckResult {
   const decisive = verdict === 'fail' || verdict === 'warn' ? (run.attempts[failedIndex] ?? last) : last;
   const evidence = decisive?.evidence ?? null;
 
-  let observed = evidence?.observed ?? NOT_OBSERVED;
+  // A check that crashed before observing anything attaches an empty `observed`.
+  let observed = evidence?.observed || NOT_OBSERVED;
   let diagnosis: string | null = null;
   let reason: string | null = null;
   if (verdict === 'fail' || verdict === 'warn') {
     diagnosis = evidence?.diagnosis ?? (decisive?.error ? firstLine(decisive.error) : 'the check failed without a diagnosis or error message');
     if (flaky) {
       const passed = run.attempts[passedIndex];
-      observed = `${observed} (attempt ${failedIndex + 1}); ${passed?.evidence?.observed ?? NOT_OBSERVED} (attempt ${passedIndex + 1}, retry)`;
+      observed = `${observed} (attempt ${failedIndex + 1}); ${passed?.evidence?.observed || NOT_OBSERVED} (attempt ${passedIndex + 1}, retry)`;
       diagnosis =
         `passed only on retry (attempt ${passedIndex + 1} of ${run.attempts.length}), which counts as not passed: ` +
         `an intermittent requirement is not met. Attempt ${failedIndex + 1} failed: ${diagnosis}`;
@@ -300,11 +302,11 @@ export function sortChecks(results: readonly CheckResult[], catalogue: readonly 
   return [...results].sort(
     (a, b) =>
       rank(a.id) - rank(b.id) ||
-      areaOf(a.id).localeCompare(areaOf(b.id)) ||
-      a.id.localeCompare(b.id) ||
+      compare(areaOf(a.id), areaOf(b.id)) ||
+      compare(a.id, b.id) ||
       (a.browser === null ? -1 : 0) - (b.browser === null ? -1 : 0) ||
-      (a.browser ?? '').localeCompare(b.browser ?? '') ||
-      a.project.localeCompare(b.project),
+      compare(a.browser ?? '', b.browser ?? '') ||
+      compare(a.project, b.project),
   );
 }
 
@@ -314,6 +316,12 @@ export interface CertificationInput {
   runStatus: RunContext['runStatus'];
   /** Notes gathered by the reporter (tests without a check annotation, unreadable evidence, …). */
   notes?: readonly string[];
+  /**
+   * Browser projects whose browser is not installed on the machine that ran the suite. Their
+   * checks are not-run with the reason, but they say nothing about the platform, so they do not
+   * make the certification incomplete (installing the browser and running again certifies it).
+   */
+  unavailableBrowsers?: readonly string[];
 }
 
 /**
@@ -321,9 +329,11 @@ export interface CertificationInput {
  *
  * - NOT CERTIFIED when a `must` check failed, including one that passed only on retry: one
  *   observed failure of a `must` requirement is conclusive, whatever else did not run.
- * - INCOMPLETE when no `must` check failed but one did not run (admin credentials missing, browser
- *   absent, run interrupted, check filtered out): we only certify what we observed, and the
- *   requirement the missing check certifies may well be unmet.
+ * - INCOMPLETE when no `must` check failed but one did not run (admin credentials missing, run
+ *   interrupted, check filtered out): we only certify what we observed, and the requirement the
+ *   missing check certifies may well be unmet. Exception: checks of a browser that is not
+ *   installed where the suite ran (`unavailableBrowsers`) are reported, with the reason, but say
+ *   nothing about the platform and do not block.
  * - INCOMPLETE as well when the run itself failed (global setup error) or produced no check at all:
  *   "no must check failed" is vacuously true of a run that tested nothing.
  * - `not-applicable` never blocks: the requirement does not exist on this platform (e.g. a
@@ -337,7 +347,9 @@ export function decideCertification(input: CertificationInput): CertificationRep
   for (const c of input.checks) counts[c.verdict]++;
   const must = input.checks.filter((c) => c.severity === 'must');
   const mustFailed = must.filter((c) => c.verdict === 'fail').map(checkLabel);
-  const mustNotRun = must.filter((c) => c.verdict === 'not-run').map(checkLabel);
+  const unavailable = new Set(input.unavailableBrowsers ?? []);
+  const browserAbsent = (c: CheckResult) => c.verdict === 'not-run' && c.project !== null && unavailable.has(c.project);
+  const mustNotRun = must.filter((c) => c.verdict === 'not-run' && !browserAbsent(c)).map(checkLabel);
 
   let status: CertificationStatus;
   if (mustFailed.length > 0) status = 'not-certified';
@@ -357,6 +369,13 @@ export function decideCertification(input: CertificationInput): CertificationRep
       `Passed only on retry, counted as not passed (an intermittent requirement is not met): ${flaky.map(checkLabel).join(', ')}.`,
     );
   }
+  if (unavailable.size > 0) {
+    const n = input.checks.filter(browserAbsent).length;
+    notes.push(
+      `Not run because the browser is not installed here: ${[...unavailable].join(', ')} (${n} check(s)). ` +
+        'They do not count against the platform; install the browser and run again to certify it.',
+    );
+  }
   if (status === 'incomplete' && mustNotRun.length > 0) {
     notes.push(`The certification is incomplete: ${mustNotRun.length} must check(s) did not run (see their reason).`);
   }
@@ -368,7 +387,8 @@ export function decideCertification(input: CertificationInput): CertificationRep
 /**
  * The browsers of the run: each browser project's metadata, with what the browser reported once
  * launched (its real version, channel and executable) taking precedence over what was detected
- * before the run.
+ * before the run. The name stays the project's (`chrome`, `firefox`): the launched engine calls
+ * itself by its engine name (`chromium`), which would hide which browser was asked for.
  */
 export function mergeBrowserRecords(
   fromProjects: readonly BrowserRecord[],
@@ -379,13 +399,18 @@ export function mergeBrowserRecords(
     if (!l) return { ...p };
     return {
       project: p.project,
-      name: l.name || p.name,
+      name: p.name,
       version: l.version ?? p.version,
       channel: l.channel ?? p.channel,
       executable: l.executable ?? p.executable,
       notRunReason: p.notRunReason,
     };
   });
+}
+
+/** Code-point order: the same on every machine, unlike localeCompare. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function isFailure(status: AttemptStatus): boolean {
