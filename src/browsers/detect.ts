@@ -81,7 +81,7 @@ function available(name: BrowserName, launch: BrowserLaunch, label: string): Det
     name,
     available: true,
     launch,
-    record: record(name, { name: label, channel: launch.channel ?? null, executable: launch.executablePath ?? null }),
+    record: record(name, { label, channel: launch.channel ?? null, executable: launch.executablePath ?? null }),
   };
 }
 

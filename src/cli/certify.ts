@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     out(`Target: ${config.url}`);
   }
   for (const b of detectBrowsers(config.browsers)) {
-    out(`  browser ${b.name.padEnd(16)} ${b.available ? `${b.record.name}${b.record.executable ? ` (${b.record.executable})` : ''}` : `NOT RUN: ${b.record.notRunReason}`}`);
+    out(`  browser ${b.name.padEnd(16)} ${b.available ? `${b.record.label ?? b.record.name}${b.record.executable ? ` (${b.record.executable})` : ''}` : `NOT RUN: ${b.record.notRunReason}`}`);
   }
   out();
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import dotenv from 'dotenv';
 import type { BrowserName } from '../browsers/names.ts';
 import type { ProfileName } from '../reference/profile-names.ts';
+import { DEFAULT_NEXTCLOUD_VERSION } from '../targets/testcontainers/versions.ts';
 import { envSchema } from './schema.ts';
 
 export { envSchema } from './schema.ts';
@@ -33,6 +34,8 @@ export interface Config {
   /** Absolute path of the output folder (certification report, HTML, Allure, artifacts). */
   reportDir: string;
   runId: string;
+  /** The testcontainers target: which Nextcloud image to launch, and whether to keep the platform for the next run. */
+  testcontainers: { nextcloudVersion: string; reuse: boolean };
 }
 
 /** Exit code of the CLI for a configuration or usage error. */
@@ -94,6 +97,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
     workers: e.TALK_WORKERS,
     reportDir: path.resolve(cwd, e.TALK_REPORT_DIR ?? 'reports'),
     runId: e.TALK_RUN_ID ?? newRunId(),
+    testcontainers: { nextcloudVersion: e.TALK_NEXTCLOUD_VERSION ?? DEFAULT_NEXTCLOUD_VERSION, reuse: e.TALK_TC_REUSE },
   };
 }
 

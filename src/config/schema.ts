@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { BROWSER_NAMES } from '../browsers/names.ts';
 import { PROFILE_NAMES } from '../reference/profile-names.ts';
+import { SUPPORTED_NEXTCLOUD_MAJORS } from '../targets/testcontainers/versions.ts';
 
 /**
  * Every variable the suite reads, validated before anything starts. `.env.example` documents the
@@ -87,6 +88,29 @@ const appPath = optionalString.transform((v, ctx) => {
   return v;
 });
 
+/** A Nextcloud release the testcontainers target can launch: a supported major, optionally with minor and patch (`32`, `32.0.1`). */
+const nextcloudVersion = optionalString.transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  const m = /^(\d+)(\.\d+){0,2}$/.exec(v.trim());
+  if (!m || !(SUPPORTED_NEXTCLOUD_MAJORS as readonly string[]).includes(m[1]!)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `must be a Nextcloud release of a supported major (${SUPPORTED_NEXTCLOUD_MAJORS.join(', ')}), like 32 or 32.0.1; got "${v}"`,
+    });
+    return z.NEVER;
+  }
+  return v.trim();
+});
+
+const flag = optionalString.transform((v, ctx) => {
+  if (v === undefined) return false;
+  const t = v.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(t)) return true;
+  if (['0', 'false', 'no', 'off'].includes(t)) return false;
+  ctx.addIssue({ code: 'custom', message: `must be 1/true/yes or 0/false/no, got "${v}"` });
+  return z.NEVER;
+});
+
 export const envSchema = z
   .object({
     TALK_TARGET: z.enum(['reference', 'url', 'testcontainers']).optional(),
@@ -104,6 +128,8 @@ export const envSchema = z
     TALK_RETRIES: boundedInt(0, 3, 0),
     TALK_WORKERS: boundedInt(1, 8, 2),
     TALK_REPORT_DIR: optionalString,
+    TALK_NEXTCLOUD_VERSION: nextcloudVersion,
+    TALK_TC_REUSE: flag,
     TALK_RUN_ID: optionalString.refine((v) => v === undefined || /^[a-z0-9-]{4,40}$/.test(v), {
       message: 'must be 4-40 characters of a-z, 0-9 and -',
     }),
@@ -120,6 +146,17 @@ export const envSchema = z
     }
     if (env.TALK_PROFILE && target !== 'reference') {
       ctx.addIssue({ code: 'custom', path: ['TALK_PROFILE'], message: 'selects a fault profile of the reference platform; unset it when certifying a URL' });
+    }
+    if (target === 'testcontainers' && env.TALK_URL) {
+      ctx.addIssue({ code: 'custom', path: ['TALK_URL'], message: 'must be empty with TALK_TARGET=testcontainers (the launched platform has its own URL)' });
+    }
+    if (target !== 'testcontainers') {
+      if (env.TALK_NEXTCLOUD_VERSION) {
+        ctx.addIssue({ code: 'custom', path: ['TALK_NEXTCLOUD_VERSION'], message: 'selects the Nextcloud image of TALK_TARGET=testcontainers; unset it for other targets' });
+      }
+      if (env.TALK_TC_REUSE) {
+        ctx.addIssue({ code: 'custom', path: ['TALK_TC_REUSE'], message: 'keeps the TALK_TARGET=testcontainers platform between runs; unset it for other targets' });
+      }
     }
     if (Boolean(env.TALK_USER2) !== Boolean(env.TALK_PASSWORD2)) {
       ctx.addIssue({ code: 'custom', path: ['TALK_PASSWORD2'], message: 'TALK_USER2 and TALK_PASSWORD2 go together' });

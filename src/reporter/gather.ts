@@ -127,6 +127,7 @@ export function projectBrowser(project: FullProject | undefined): BrowserRecord 
   return {
     project: project?.name ?? b.project ?? '',
     name: b.name,
+    ...(typeof b.label === 'string' ? { label: b.label } : {}),
     version: b.version ?? null,
     channel: b.channel ?? null,
     executable: b.executable ?? null,

@@ -69,6 +69,18 @@ export const CHECKS = [
       'when a reverse proxy terminates TLS, so that Nextcloud generates https:// links.',
   },
   {
+    id: 'browser.supported',
+    area: 'browser',
+    title: "the browser's version is in Talk's supported range",
+    requirement:
+      'Browsers: recommended Firefox and Chrome/Chromium latest; supported Firefox/Firefox ESR 52 or later, Chrome/Chromium 49 or later, Edge latest, Safari 13 or later (Talk system requirements).',
+    severity: 'must',
+    provenance: 'observed',
+    runsIn: 'browser',
+    criterion: 'Chromium >= 49, Firefox/ESR >= 52, Edge (Chromium) >= 79, Safari/WebKit >= 13',
+    remedy: 'Update the browser; Talk recommends the latest Firefox or Chrome/Chromium. Participants on older browsers cannot join calls reliably.',
+  },
+  {
     id: 'talk.installed',
     area: 'talk',
     title: 'Talk (spreed) is installed and enabled for the test user',

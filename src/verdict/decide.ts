@@ -400,6 +400,7 @@ export function mergeBrowserRecords(
     return {
       project: p.project,
       name: p.name,
+      ...(p.label ? { label: p.label } : {}),
       version: l.version ?? p.version,
       channel: l.channel ?? p.channel,
       executable: l.executable ?? p.executable,

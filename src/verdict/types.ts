@@ -76,7 +76,10 @@ export interface CheckResult {
 export interface BrowserRecord {
   /** Playwright project name. */
   project: string;
+  /** Browser name as in TALK_BROWSERS (chromium, firefox, webkit, chrome, …). */
   name: string;
+  /** What was found on this machine, e.g. "Firefox ESR (WebDriver BiDi)"; optional for older reports. */
+  label?: string;
   version: string | null;
   channel: string | null;
   executable: string | null;

@@ -19,6 +19,11 @@ test(c.title, c.details, async ({ talkPage, target, evidence }) => {
   evidence.observed(
     `${env.protocol}// isSecureContext=${env.isSecureContext}, getUserMedia ${env.getUserMedia ? 'present' : 'missing'}, RTCPeerConnection ${env.rtcPeerConnection ? 'present' : 'missing'}`,
   );
+  // A browser build without WebRTC at all (some WebKit builds on Linux) says nothing about the
+  // platform: the page can be a secure context and still have no RTCPeerConnection.
+  if (!env.rtcPeerConnection && env.isSecureContext) {
+    return evidence.notApplicable('this browser build has no WebRTC (RTCPeerConnection is undefined even in a secure context); Talk calls cannot run in it');
+  }
   evidence.requireAll([
     [env.isSecureContext, `${nav.finalUrl} is not a secure context (${env.protocol}//), so the browser withholds camera, microphone and screen sharing`],
     [env.getUserMedia, 'navigator.mediaDevices.getUserMedia is not available: participants cannot send audio or video'],

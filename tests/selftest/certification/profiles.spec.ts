@@ -82,8 +82,8 @@ for (const c of CASES) {
       expect(run.exitCode, run.output).toBe(c.exitCode);
       expect(run.report.error).toBeNull();
       expect(run.report.target).toMatchObject({ kind: 'reference', profile: c.profile });
-      // 7 checks from Node, 3 per browser.
-      expect(run.report.checks).toHaveLength(7 + 3 * BROWSERS.length);
+      // 7 checks from Node, 4 per browser.
+      expect(run.report.checks).toHaveLength(7 + 4 * BROWSERS.length);
       expect(run.report.versions.browsers.map((b) => b.project).sort()).toEqual(BROWSERS.slice().sort());
       for (const b of run.report.versions.browsers) expect(b.version, `${b.project} version recorded`).toMatch(/^\d+\./);
     });
