@@ -89,6 +89,17 @@ function absent(name: BrowserName, reason: string): DetectedBrowser {
   return { name, available: false, launch: null, record: record(name, { notRunReason: reason }) };
 }
 
+/** The distribution's or Mozilla's Firefox, driven over WebDriver BiDi (Playwright channel `moz-firefox`). */
+function installedFirefox(name: BrowserName): DetectedBrowser | null {
+  const distro = firstExisting(['/usr/bin/firefox-esr', '/usr/bin/firefox', '/snap/bin/firefox']);
+  if (!distro) return null;
+  return available(
+    name,
+    { browserName: 'firefox', channel: 'moz-firefox', executablePath: distro, firefoxUserPrefs: FIREFOX_PREFS },
+    path.basename(distro) === 'firefox-esr' ? 'Firefox ESR (WebDriver BiDi)' : 'Firefox (WebDriver BiDi)',
+  );
+}
+
 export function detectBrowser(name: BrowserName): DetectedBrowser {
   switch (name) {
     case 'chromium': {
@@ -101,16 +112,11 @@ export function detectBrowser(name: BrowserName): DetectedBrowser {
     case 'firefox': {
       const own = playwrightBuild(firefox);
       if (own) return available(name, { browserName: 'firefox', firefoxUserPrefs: FIREFOX_PREFS }, 'Firefox (Playwright build)');
-      const distro = firstExisting(['/usr/bin/firefox-esr', '/usr/bin/firefox', '/snap/bin/firefox']);
-      if (distro) {
-        return available(
-          name,
-          { browserName: 'firefox', channel: 'moz-firefox', executablePath: distro, firefoxUserPrefs: FIREFOX_PREFS },
-          path.basename(distro) === 'firefox-esr' ? 'Firefox ESR (WebDriver BiDi)' : 'Firefox (WebDriver BiDi)',
-        );
-      }
-      return absent(name, 'Firefox not found: install it with `apt-get install firefox-esr` (Debian) or `npx playwright install firefox`.');
+      return installedFirefox(name) ?? absent(name, 'Firefox not found: install it with `apt-get install firefox-esr` (Debian) or `npx playwright install firefox`.');
     }
+    case 'moz-firefox':
+      // The installed Firefox whether or not Playwright's build is there too.
+      return installedFirefox(name) ?? absent(name, 'No installed Firefox found (/usr/bin/firefox-esr, /usr/bin/firefox, /snap/bin/firefox): install it with `apt-get install firefox-esr` (Debian) or Mozilla\'s package.');
     case 'webkit': {
       const own = playwrightBuild(webkit);
       if (own) return available(name, { browserName: 'webkit' }, 'WebKit (Playwright build)');

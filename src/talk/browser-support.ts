@@ -20,6 +20,7 @@ const MATRIX: Record<string, { family: BrowserSupport['family']; minimumMajor: n
   chrome: { family: 'Chromium', minimumMajor: 49, recommended: 'latest Chrome/Chromium' },
   'chrome-beta': { family: 'Chromium', minimumMajor: 49, recommended: 'latest Chrome/Chromium' },
   firefox: { family: 'Firefox', minimumMajor: 52, recommended: 'latest Firefox' },
+  'moz-firefox': { family: 'Firefox', minimumMajor: 52, recommended: 'latest Firefox' },
   'moz-firefox-beta': { family: 'Firefox', minimumMajor: 52, recommended: 'latest Firefox' },
   // Edge: "latest"; every Chromium-based Edge (79+) meets the Chromium minimum.
   msedge: { family: 'Edge', minimumMajor: 79, recommended: 'latest Edge' },

@@ -32,7 +32,7 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
     const message = redactText(err instanceof Error ? err.message : String(err));
     writeTargetState(config.reportDir, {
       kind: config.target,
-      url: config.url ?? '(reference platform)',
+      url: config.url ?? (config.target === 'reference' ? '(reference platform)' : `(${config.target} platform)`),
       profile: config.target === 'reference' ? config.profile : null,
       nextcloudVersion: null,
       talkVersion: null,

@@ -116,11 +116,10 @@ export async function startTarget(config: Config, log: (line: string) => void): 
         stop: async () => {},
       };
     }
-    case 'testcontainers':
-      throw new TargetUnavailableError(
-        'TALK_TARGET=testcontainers is not available yet in this version of talk-certify (see issue #8). ' +
-          'Use the reference platform (leave TALK_URL unset) or certify a running Nextcloud with TALK_URL.',
-      );
+    case 'testcontainers': {
+      const { startTestcontainersTarget } = await import('./testcontainers/index.ts');
+      return startTestcontainersTarget(config, log);
+    }
   }
 }
 
