@@ -4,7 +4,7 @@ const c = check('blur.browser.wasm-compiles');
 
 test(c.title, c.details, async ({ target, browserWasm, evidence }) => {
   if (!browserWasm) return evidence.notRun(talkMissingReason(target.probe.talk));
-  evidence.add('pageUrl', browserWasm.pageUrl).add('simdSupported', browserWasm.simdSupported).add('files', browserWasm.files);
+  evidence.add('pageUrl', browserWasm.pageUrl).add('page', browserWasm.pageNote).add('simdSupported', browserWasm.simdSupported).add('files', browserWasm.files);
   if (!browserWasm.webAssembly) return evidence.notApplicable('this browser build has no WebAssembly (streaming) support, so Talk offers no background blur in it');
   const compiled = (f: (typeof browserWasm.files)[number]) => f.streaming.ok || Boolean(f.fallback?.ok);
   evidence.observed(

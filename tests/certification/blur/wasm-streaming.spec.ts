@@ -4,7 +4,7 @@ const c = check('blur.browser.wasm-streaming');
 
 test(c.title, c.details, async ({ target, browserWasm, talkPage, evidence }) => {
   if (!browserWasm) return evidence.notRun(talkMissingReason(target.probe.talk));
-  evidence.add('pageUrl', browserWasm.pageUrl).add('files', browserWasm.files).add('console', talkPage.consoleLines);
+  evidence.add('pageUrl', browserWasm.pageUrl).add('page', browserWasm.pageNote).add('files', browserWasm.files).add('console', talkPage.consoleLines);
   if (!browserWasm.webAssembly) return evidence.notApplicable('this browser build has no WebAssembly streaming compilation');
   evidence.observed(
     browserWasm.files.map((f) => `${f.url.split('/').pop()}: ${f.streaming.ok ? `streamed in ${f.streaming.ms} ms` : `streaming failed (${f.streaming.error})`}`).join('; '),

@@ -28,7 +28,7 @@ const CASES: ProfileCase[] = [
       'https.tls.valid': { verdict: 'fail', diagnosis: /plain HTTP/ },
       'https.http.redirect': { verdict: 'fail', diagnosis: /served over plain HTTP .* instead of redirecting/ },
       'https.hsts': { verdict: 'warn', diagnosis: /plain HTTP/ },
-      'https.browser.secure-context': { verdict: 'fail', diagnosis: /not a secure context \(http:\)/ },
+      'https.browser.secure-context': { verdict: 'fail', diagnosis: /not a secure context \(http:\/\/\)/ },
     },
   },
   {

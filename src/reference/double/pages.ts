@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import { escapeHtml } from './context.ts';
+
+/**
+ * The double's HTML pages. Nextcloud 32 renders the login form with Vue; the double serves the
+ * same form server-side, with the names, ids, labels and texts a browser sees in the real one
+ * (nc32-samples/login/login-form-chromium.html, login-chromium.json), so selectors written
+ * against the double work on a real Nextcloud. The Talk page is a placeholder until the call
+ * page exists; it already carries the title and the headers a real Talk page has.
+ */
+
+export interface Page {
+  html: string;
+  csp: string;
+  featurePolicy: string;
+}
+
+/** A fresh CSP nonce, base64 of 32 random bytes like Nextcloud's ContentSecurityPolicyNonceManager. */
+function nonce(): string {
+  return randomBytes(32).toString('base64');
+}
+
+/** Nextcloud's default template policy (sample static-js-missing.headers.txt). */
+function templateCsp(n: string, extra: { connect?: string; media?: string; worker?: string; script?: string } = {}): string {
+  return [
+    "default-src 'none'",
+    "base-uri 'none'",
+    "manifest-src 'self'",
+    `script-src 'nonce-${n}'${extra.script ? ` ${extra.script}` : ''}`,
+    `script-src-elem 'strict-dynamic' 'nonce-${n}'`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob: https://*.tile.openstreetmap.org",
+    "font-src 'self' data:",
+    `connect-src 'self'${extra.connect ? ` ${extra.connect}` : ''}`,
+    `media-src 'self'${extra.media ? ` ${extra.media}` : ''}`,
+    ...(extra.worker ? [`worker-src ${extra.worker}`, `child-src ${extra.worker}`] : []),
+    "frame-src 'self'",
+    "frame-ancestors 'self'",
+    "form-action 'self'",
+  ].join(';');
+}
+
+/** Feature-Policy of template pages; Talk allows camera, microphone and fullscreen for its own origin (spreed FeaturePolicyListener). */
+function featurePolicy(talkInstalled: boolean): string {
+  const av = talkInstalled ? "'self'" : "'none'";
+  return `autoplay 'self';camera ${av};fullscreen 'self';geolocation 'none';microphone ${av};payment 'none'`;
+}
+
+function layout(opts: { title: string; nonce: string; requestToken: string; body: string; bodyId: string }): string {
+  return `<!DOCTYPE html>
+<html class="ng-csp" data-placeholder-focus="false" lang="en" data-locale="en" translate="no">
+<head data-requesttoken="${escapeHtml(opts.requestToken)}">
+<meta charset="utf-8">
+<title>${escapeHtml(opts.title)}</title>
+<meta name="csp-nonce" nonce="${opts.nonce}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0, minimum-scale=1.0">
+<meta name="theme-color" content="#00679e">
+<link rel="icon" href="/core/img/logo/logo.svg?v=0">
+</head>
+<body id="${opts.bodyId}">
+${opts.body}
+</body>
+</html>
+`;
+}
+
+export interface LoginPageOptions {
+  requestToken: string;
+  user: string;
+  redirectUrl: string | null;
+  /** "Wrong login or password." after a failed attempt. */
+  error: string | null;
+  talkInstalled: boolean;
+}
+
+/** GET /login (core LoginController::showLoginForm + LoginForm.vue as rendered). */
+export function loginPage(o: LoginPageOptions): Page {
+  const n = nonce();
+  const error = o.error ? `\n\t\t<p class="login-form__error">${escapeHtml(o.error)}</p>` : '';
+  const redirect = o.redirectUrl ? `\n\t\t<input type="hidden" name="redirect_url" value="${escapeHtml(o.redirectUrl)}">` : '';
+  const body = `<main id="content" class="app-core">
+<div class="guest-box login-box">
+<form method="post" name="login" action="/login" class="login-form">
+	<fieldset data-login-form="" class="login-form__fieldset">
+		<h2 data-login-form-headline="" class="login-form__headline">Log in to Nextcloud</h2>
+		<div class="input-field">
+			<input id="user" type="text" name="user" maxlength="255" autocapitalize="none" autocomplete="username" required="required" data-login-form-input-user="" value="${escapeHtml(o.user)}">
+			<label for="user" class="input-field__label">Account name or email</label>
+		</div>
+		<div class="input-field input-field--trailing-icon">
+			<input id="password" type="password" name="password" autocapitalize="none" autocomplete="current-password" required="required" data-login-form-input-password="">
+			<label for="password" class="input-field__label">Password</label>
+			<button type="button" aria-label="Show password" class="input-field__trailing-button" data-login-form-show-password=""></button>
+		</div>${error}
+		<button type="submit" class="button-vue button-vue--vue-primary button-vue--wide" data-login-form-submit=""><span class="button-vue__text">Log in</span></button>
+		<input type="hidden" name="timezone" value="UTC">
+		<input type="hidden" name="timezone_offset" value="0">
+		<input type="hidden" name="requesttoken" value="${escapeHtml(o.requestToken)}">${redirect}
+	</fieldset>
+</form>
+</div>
+</main>
+<script nonce="${n}">
+(() => {
+	const form = document.forms.login;
+	const pw = document.getElementById('password');
+	form.querySelector('[data-login-form-show-password]').addEventListener('click', (e) => {
+		const show = pw.type === 'password';
+		pw.type = show ? 'text' : 'password';
+		e.currentTarget.setAttribute('aria-label', show ? 'Hide password' : 'Show password');
+	});
+	try {
+		form.timezone.value = Intl.DateTimeFormat().resolvedOptions().timeZone;
+		form.timezone_offset.value = String(-new Date().getTimezoneOffset() / 60);
+	} catch {}
+	form.addEventListener('submit', () => {
+		const b = form.querySelector('[data-login-form-submit] .button-vue__text');
+		if (b) b.textContent = 'Logging in …';
+	});
+})();
+</script>`;
+  return { html: layout({ title: 'Login – Nextcloud', nonce: n, requestToken: o.requestToken, body, bodyId: 'body-login' }), csp: templateCsp(n), featurePolicy: featurePolicy(o.talkInstalled) };
+}
+
+export interface AppPageOptions {
+  requestToken: string;
+  userId: string;
+  displayName: string;
+}
+
+/**
+ * The Talk page (`/apps/spreed/`, `/call/{token}`): title "Talk - Nextcloud", with the CSP
+ * additions of Talk's PageController (connect to any host and blob:, blob: media and workers)
+ * and `'wasm-unsafe-eval'` (ContentSecurityPolicy::allowEvalWasm): MediaPipe (Talk >= 22.0.3)
+ * compiles on the page itself. Assumed, not read in Talk's source: before 22.0.3 the TFLite
+ * build compiled in a worker, where the page's policy does not apply.
+ */
+export function talkPage(o: AppPageOptions & { token: string | null }): Page {
+  const n = nonce();
+  const body = `<div id="content" class="app-spreed" role="main">
+<div id="talk-reference" data-user-id="${escapeHtml(o.userId)}" data-display-name="${escapeHtml(o.displayName)}" data-token="${escapeHtml(o.token ?? '')}">
+<h2>Talk</h2>
+</div>
+</div>`;
+  return {
+    html: layout({ title: 'Talk - Nextcloud', nonce: n, requestToken: o.requestToken, body, bodyId: 'body-user' }),
+    csp: templateCsp(n, { connect: '* blob:', media: 'blob:', worker: "blob: 'self'", script: "blob: 'self' 'wasm-unsafe-eval'" }),
+    featurePolicy: featurePolicy(true),
+  };
+}
+
+/** Any other app page (the dashboard after login). */
+export function appPage(o: AppPageOptions & { app: string; title: string }, talkInstalled: boolean): Page {
+  const n = nonce();
+  const body = `<div id="content" class="app-${escapeHtml(o.app)}" role="main"><h2>${escapeHtml(o.title)}</h2></div>`;
+  return { html: layout({ title: `${o.title} - Nextcloud`, nonce: n, requestToken: o.requestToken, body, bodyId: 'body-user' }), csp: templateCsp(n), featurePolicy: featurePolicy(talkInstalled) };
+}
+
+/** Nextcloud's 404 page (core/templates/404.php), for anything the router does not know. */
+export function notFoundPage(requestToken: string, talkInstalled: boolean): Page {
+  const n = nonce();
+  const body = `<div class="body-login-container update">
+<h2>Page not found</h2>
+<p class="infogroup">The page could not be found on the server or you may not be allowed to view it.</p>
+<p><a class="button primary" href="/">Back to Nextcloud</a></p>
+</div>`;
+  return { html: layout({ title: 'Nextcloud', nonce: n, requestToken, body, bodyId: 'body-login' }), csp: templateCsp(n), featurePolicy: featurePolicy(talkInstalled) };
+}

@@ -1,0 +1,286 @@
+import { setMaxListeners } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { BodyTooLarge, Ctx, type DoubleConfig } from './context.ts';
+import { nextcloudRoutes, statusJson } from './nextcloud.ts';
+import { compileRoutes, handleOcs, sameSecret } from './ocs.ts';
+import { appPage, loginPage, notFoundPage, type Page, talkPage } from './pages.ts';
+import { Store } from './store.ts';
+import { talkRoutes } from './talk.ts';
+
+/**
+ * The Talk double's HTTP server: what PHP-FPM + Nextcloud would answer behind nginx. nginx hands
+ * it every request it cannot serve from disk, rewritten to `/index.php/…` as the admin manual's
+ * configuration does, plus `/status.php` and `/ocs/v{1,2}.php/…`. Plain node:http, one process.
+ */
+
+export interface DoubleServer {
+  /** `http://<host>:<port>/`: the double itself, bypassing nginx. */
+  url: string;
+  port: number;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export interface StartDoubleOptions {
+  host: string;
+  config: DoubleConfig;
+  store: Store;
+  log?: (line: string) => void;
+}
+
+/** Static file types of the admin manual's asset location: a miss under /apps/ falls through to Nextcloud. */
+const ASSET_EXTENSION = /\.(?:css|js|mjs|svg|gif|ico|jpg|png|webp|wasm|tflite|map|ogg|flac|otf|woff2?)$/;
+
+/**
+ * PHP-FPM's worker pool: at most `max` requests run at once, the others wait in line (a long
+ * poll holds its worker while it waits, which is why Talk asks for enough of them).
+ */
+class WorkerPool {
+  private busy = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly max: number | null) {}
+
+  async acquire(signal: AbortSignal): Promise<boolean> {
+    if (this.max === null || this.busy < this.max) {
+      this.busy++;
+      return true;
+    }
+    return new Promise((resolve) => {
+      const grant = () => {
+        signal.removeEventListener('abort', onAbort);
+        this.busy++;
+        resolve(true);
+      };
+      const onAbort = () => {
+        const i = this.waiting.indexOf(grant);
+        if (i >= 0) this.waiting.splice(i, 1);
+        resolve(false);
+      };
+      this.waiting.push(grant);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  release(): void {
+    this.busy--;
+    this.waiting.shift()?.();
+  }
+}
+
+export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServer> {
+  const { config, store } = opts;
+  const log = opts.log ?? (() => {});
+  const routes = compileRoutes([...nextcloudRoutes(), ...(config.profile.talk ? talkRoutes() : [])]);
+  const pool = new WorkerPool(config.profile.php.maxChildren);
+  const stopping = new AbortController();
+  // Every request in flight listens for the stop (hundreds during a long-poll load test).
+  setMaxListeners(0, stopping.signal);
+
+  const server: Server = createServer((req, res) => {
+    void serve(req, res).catch((err: unknown) => {
+      log(`double: ${req.method} ${req.url} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      if (!res.headersSent) {
+        res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
+        res.end('{"message":"Internal Server Error"}');
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  // Long polls take 30 s; Node's default request timeout (300 s) is fine, but keep-alive
+  // connections from nginx must outlive nginx's own idle timeout of upstream connections.
+  server.keepAliveTimeout = 75_000;
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const ac = new AbortController();
+    const onStop = () => ac.abort();
+    stopping.signal.addEventListener('abort', onStop, { once: true });
+    // The client (or nginx on its behalf) went away before the answer: stop waiting for it.
+    res.on('close', () => {
+      stopping.signal.removeEventListener('abort', onStop);
+      if (!res.writableFinished) ac.abort();
+    });
+    const ctx = new Ctx(req, res, config, store, ac.signal);
+    if (ctx.path === '/__reference/state') return control(ctx);
+    if (!(await pool.acquire(ac.signal))) return;
+    try {
+      await ctx.readBody();
+      await route(ctx);
+    } catch (err) {
+      if (err instanceof BodyTooLarge) return ctx.sendJson(413, { message: 'Request Entity Too Large' });
+      throw err;
+    } finally {
+      pool.release();
+    }
+  }
+
+  async function route(ctx: Ctx): Promise<void> {
+    const p = ctx.path;
+    const ocs = /^\/ocs\/v([12])\.php(\/.*)$/.exec(p);
+    if (ocs) return handleOcs(ctx, ocs[1] === '1' ? 1 : 2, ocs[2]!, routes);
+    if (p === '/status.php') return status(ctx);
+    if (p === '/login' && ctx.method === 'POST') return loginPost(ctx);
+    if (p === '/login') return loginGet(ctx);
+    if (p === '/logout') return logout(ctx);
+    if (p === '/csrftoken') return csrfToken(ctx);
+    ctx.startSession();
+    if (p === '/') return ctx.redirect(ctx.user ? `${config.baseUrl}apps/dashboard/` : '/login', 302);
+    const call = /^\/call\/([a-z0-9]{4,30})\/?$/.exec(p);
+    if (config.profile.talk && (p === '/apps/spreed' || p === '/apps/spreed/' || call)) return talk(ctx, call?.[1] ?? null);
+    if (p === '/apps/dashboard/' || p === '/apps/dashboard') {
+      if (requireLogin(ctx)) sendPage(ctx, 200, appPage({ ...appOptions(ctx), app: 'dashboard', title: 'Dashboard' }, Boolean(config.profile.talk)));
+      return;
+    }
+    if (p.startsWith('/apps/') && ASSET_EXTENSION.test(p) && !ctx.user) {
+      // A static file that is not on disk reaches Nextcloud, whose router wants a login (sample static-wasm-missing.*).
+      return notLoggedIn(ctx);
+    }
+    return sendPage(ctx, 404, notFoundPage(ctx.requestToken(), Boolean(config.profile.talk)));
+  }
+
+  function sendPage(ctx: Ctx, status: number, page: Page): void {
+    ctx.sendHtml(status, page.html, page.csp, page.featurePolicy);
+  }
+
+  function appOptions(ctx: Ctx) {
+    return { requestToken: ctx.requestToken(), userId: ctx.user!.id, displayName: ctx.user!.displayName };
+  }
+
+  /** SecurityMiddleware::afterException for NotLoggedInException: JSON for API clients, a redirect to the login for browsers. */
+  function notLoggedIn(ctx: Ctx): void {
+    if (/html/i.test(ctx.header('accept'))) return ctx.redirect(`/login?redirect_url=${encodeURIComponent(ctx.url.pathname + ctx.url.search)}`);
+    ctx.sendJson(401, { message: 'Current user is not logged in' });
+  }
+
+  function requireLogin(ctx: Ctx): boolean {
+    if (ctx.user) return true;
+    ctx.redirect(`/login?redirect_url=${encodeURIComponent(ctx.url.pathname.replace(/^\/index\.php/, '') + ctx.url.search)}`);
+    return false;
+  }
+
+  /** Talk's PageController: logged-out visitors of a room they cannot enter as guests go to the login (RedirectResponse, 303). */
+  function talk(ctx: Ctx, token: string | null): void {
+    if (!ctx.user) {
+      const target = token ? `/call/${token}` : '/apps/spreed/';
+      return ctx.redirect(`/login?redirect_url=${encodeURIComponent(target)}`);
+    }
+    sendPage(ctx, 200, talkPage({ ...appOptions(ctx), token }));
+  }
+
+  /** status.php: no session, `application/json` without charset, CORS open (sample status-php.*). */
+  function status(ctx: Ctx): void {
+    ctx.sendSameSiteCookies();
+    const headers = ctx.phpHeaders();
+    ctx.send(
+      200,
+      {
+        'Content-Type': 'application/json',
+        'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-src *; img-src * data: blob:; font-src 'self' data:; media-src *; connect-src *; object-src 'none'; base-uri 'self';",
+        ...(headers['Set-Cookie'] ? { 'Set-Cookie': headers['Set-Cookie'] } : {}),
+        'Access-Control-Allow-Origin': '*',
+      },
+      JSON.stringify(statusJson(ctx)),
+    );
+  }
+
+  function loginGet(ctx: Ctx): void {
+    const session = ctx.startSession();
+    const redirectUrl = ctx.url.searchParams.get('redirect_url');
+    if (ctx.user) return ctx.redirect(safeRedirect(redirectUrl) ?? `${config.baseUrl}apps/dashboard/`);
+    const error = session.loginMessage;
+    session.loginMessage = null;
+    sendPage(ctx, 200, loginPage({ requestToken: ctx.requestToken(), user: ctx.url.searchParams.get('user') ?? '', redirectUrl, error, talkInstalled: Boolean(config.profile.talk) }));
+  }
+
+  /** An absolute URL on this platform for a `redirect_url`, or null for anything that leaves it. */
+  function safeRedirect(redirectUrl: string | null | undefined): string | null {
+    if (!redirectUrl || !redirectUrl.startsWith('/') || redirectUrl.startsWith('//') || redirectUrl.includes('@')) return null;
+    return `${config.baseUrl}${redirectUrl.replace(/^\/+/, '')}`;
+  }
+
+  /**
+   * LoginController::tryLogin: needs a valid requesttoken and no foreign Origin ("Please try
+   * again" otherwise); a wrong password returns to `/login?direct=1&user=<name>` with "Wrong
+   * login or password." kept in the session for the next GET /login.
+   */
+  function loginPost(ctx: Ctx): void {
+    const session = ctx.startSession();
+    const name = ctx.param('user') ?? '';
+    const redirectUrl = ctx.param('redirect_url') ?? null;
+    const fail = (message: string) => {
+      session.loginMessage = message;
+      const q = new URLSearchParams({ direct: '1', user: name });
+      if (redirectUrl) q.set('redirect_url', redirectUrl);
+      ctx.redirect(`/login?${q.toString()}`);
+    };
+    // Browsers send `Origin: null` for this POST: nginx sends `Referrer-Policy: no-referrer` (Fetch
+    // standard, "append a request Origin header"). Only another site's origin is refused.
+    const origin = ctx.header('origin');
+    const foreignOrigin = origin !== '' && origin !== 'null' && origin !== config.origin;
+    if (foreignOrigin || !ctx.hasValidRequestToken()) {
+      if (ctx.user) return ctx.redirect(safeRedirect(redirectUrl) ?? `${config.baseUrl}apps/dashboard/`);
+      return fail('Please try again');
+    }
+    const user = ctx.store.users.get(name) ?? [...ctx.store.users.values()].find((u) => u.email !== '' && u.email === name);
+    if (!user || !sameSecret(user.password, ctx.param('password') ?? '')) return fail('Wrong login or password.');
+    // session_regenerate_id: the pre-login session id stops working.
+    ctx.store.regeneratePhpSession(session);
+    session.userId = user.id;
+    session.talk.clear();
+    ctx.user = user;
+    ctx.sendSessionCookies();
+    ctx.redirect(safeRedirect(redirectUrl) ?? `${config.baseUrl}apps/dashboard/`);
+  }
+
+  function logout(ctx: Ctx): void {
+    const session = ctx.startSession();
+    if (ctx.hasValidRequestToken()) {
+      for (const sid of session.talk.values()) ctx.store.endTalkSession(sid);
+      ctx.store.phpSessions.delete(session.id);
+      ctx.user = null;
+    }
+    ctx.redirect('/login?clear=1');
+  }
+
+  /** CSRFTokenController::index: a token for the session; 403 without the strict same-site cookie. */
+  function csrfToken(ctx: Ctx): void {
+    const hadSession = Boolean(ctx.cookies[ctx.sessionCookieName]);
+    ctx.startSession();
+    const strict = ctx.cookies[`${config.secure ? '__Host-' : ''}nc_sameSiteCookiestrict`] === 'true';
+    if (hadSession && !strict) return ctx.sendJson(403, []);
+    ctx.sendJson(200, { token: ctx.requestToken() });
+  }
+
+  /** Self-test endpoint: only on the direct listener (not through nginx) and only with the control token. */
+  function control(ctx: Ctx): void {
+    const remote = ctx.req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
+    const token = ctx.header('x-reference-control');
+    if (config.proxyAddresses.includes(remote) || !token || !sameSecret(token, config.controlToken)) {
+      ctx.send(404, { 'Content-Type': 'text/plain; charset=utf-8' }, 'Not Found');
+      return;
+    }
+    ctx.send(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }, JSON.stringify(store.counts()));
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${opts.host}:${port}/`,
+    port,
+    store,
+    close: () =>
+      new Promise<void>((resolve) => {
+        // End every waiting long poll (their timers are cleared by the abort), then the sockets.
+        stopping.abort();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,271 @@
+import { randomBytes, randomInt } from 'node:crypto';
+
+/**
+ * The double's in-memory state: what Nextcloud keeps in its database (users, Talk rooms,
+ * attendees, chat messages, internal-signaling messages) and in PHP sessions. Nothing else in
+ * the double holds state, so `counts()` tells a self-test whether a run cleaned up after itself.
+ */
+
+export interface User {
+  id: string;
+  password: string;
+  displayName: string;
+  email: string;
+  isAdmin: boolean;
+  /** Talk user preference `blur_virtual_background` (SettingsController::setUserSetting). */
+  blurVirtualBackground: boolean;
+  createdAt: number;
+}
+
+/** A PHP session (cookie `oc<instanceid>`). Talk keeps its session id per room token in it (key `spreed-session`). */
+export interface PhpSession {
+  id: string;
+  userId: string | null;
+  /** Secret behind this session's CSRF tokens (OC\Security\CSRF\CsrfTokenManager). */
+  csrfSecret: Buffer;
+  /** TalkSession::setSessionForRoom: token -> Talk session id. */
+  talk: Map<string, string>;
+  /** Login error to show once on the next GET /login (LoginController stores `loginMessages` in the session). */
+  loginMessage: string | null;
+  lastSeenMs: number;
+}
+
+/** Talk participant types (spreed docs/constants.md). */
+export const PARTICIPANT = { owner: 1, moderator: 2, user: 3, guest: 4, userSelfJoined: 5, guestModerator: 6 } as const;
+/** Talk conversation types (spreed docs/constants.md). */
+export const ROOM_TYPE = { oneToOne: 1, group: 2, public: 3, changelog: 4, formerOneToOne: 5, noteToSelf: 6 } as const;
+
+export interface Attendee {
+  attendeeId: number;
+  actorType: 'users';
+  actorId: string;
+  displayName: string;
+  participantType: number;
+  lastReadMessage: number;
+  notificationLevel: number;
+}
+
+export interface Room {
+  id: number;
+  token: string;
+  type: number;
+  name: string;
+  description: string;
+  createdAt: number;
+  lastActivity: number;
+  /** By user id. */
+  attendees: Map<string, Attendee>;
+  /** When the current call started (s), 0 = no call. */
+  callStartTime: number;
+  lastMessageId: number;
+}
+
+export interface TalkSession {
+  /** 255 chars of A–Z a–z 0–9 + / (Talk's session ids, spreed Service/SessionService.php). */
+  sessionId: string;
+  token: string;
+  userId: string;
+  /** In-call flags: 0 disconnected, 1 in call, 2 audio, 4 video, 8 phone. */
+  inCall: number;
+  lastPing: number;
+  phpSessionId: string;
+}
+
+export interface ChatMessage {
+  id: number;
+  token: string;
+  actorType: 'users' | 'guests' | 'bots' | 'deleted_users';
+  actorId: string;
+  actorDisplayName: string;
+  timestamp: number;
+  message: string;
+  messageParameters: Record<string, Record<string, string>>;
+  systemMessage: string;
+  messageType: 'comment' | 'system';
+  referenceId: string;
+  silent: boolean;
+  parentId: number | null;
+}
+
+export interface SignalingMessage {
+  recipient: string;
+  /** The JSON string handed to the recipient, or `refresh-participant-list`. */
+  data: string;
+}
+
+/** Talk's token alphabet: lower-case letters and digits without l, 0, 1 (spreed lib/Manager.php). */
+const TOKEN_ALPHABET = 'abcdefghijkmnopqrstuvwxyz23456789';
+/** Talk's token length (app config `token_entropy` default 8). */
+const TOKEN_LENGTH = 8;
+const SESSION_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const SESSION_ID_LENGTH = 255;
+/** PHP's session.gc_maxlifetime default: idle PHP sessions older than this are gone. */
+const PHP_SESSION_MAX_IDLE_MS = 1440_000;
+/** Prune idle PHP sessions every this many new ones (clients without cookies start one per request). */
+const PHP_SESSION_PRUNE_EVERY = 256;
+
+export function randomString(length: number, alphabet: string): string {
+  let s = '';
+  for (let i = 0; i < length; i++) s += alphabet[randomInt(alphabet.length)];
+  return s;
+}
+
+export const nowS = (): number => Math.floor(Date.now() / 1000);
+
+export class Store {
+  readonly users = new Map<string, User>();
+  readonly phpSessions = new Map<string, PhpSession>();
+  readonly rooms = new Map<string, Room>();
+  readonly talkSessions = new Map<string, TalkSession>();
+  /** Chat messages per room token, ascending ids. */
+  readonly messages = new Map<string, ChatMessage[]>();
+  readonly signaling: SignalingMessage[] = [];
+  /** Chat and signaling polls waiting right now (not database state: a self-test checks it drops to 0). */
+  longPolls = 0;
+  private nextRoomId = 1;
+  private nextAttendeeId = 1;
+  private nextMessageId = 1;
+  private sessionsSincePrune = 0;
+
+  addUser(u: Omit<User, 'createdAt' | 'blurVirtualBackground' | 'email'> & { email?: string }): User {
+    const user: User = { email: '', blurVirtualBackground: false, createdAt: nowS(), ...u };
+    this.users.set(user.id, user);
+    return user;
+  }
+
+  /** Deletes a user the way Nextcloud + Talk do: sessions end, attendees go, rooms left without attendees are deleted. */
+  deleteUser(id: string): boolean {
+    if (!this.users.delete(id)) return false;
+    for (const [sid, s] of this.phpSessions) if (s.userId === id) this.phpSessions.delete(sid);
+    for (const [sid, t] of this.talkSessions) if (t.userId === id) this.talkSessions.delete(sid);
+    for (const room of [...this.rooms.values()]) {
+      if (room.attendees.delete(id) && room.attendees.size === 0) this.deleteRoom(room.token);
+    }
+    return true;
+  }
+
+  newPhpSession(): PhpSession {
+    if (++this.sessionsSincePrune >= PHP_SESSION_PRUNE_EVERY) {
+      this.sessionsSincePrune = 0;
+      const cutoff = Date.now() - PHP_SESSION_MAX_IDLE_MS;
+      for (const [id, s] of this.phpSessions) if (s.lastSeenMs < cutoff) this.phpSessions.delete(id);
+    }
+    const s: PhpSession = {
+      id: randomBytes(20).toString('hex'),
+      userId: null,
+      csrfSecret: randomBytes(32),
+      talk: new Map(),
+      loginMessage: null,
+      lastSeenMs: Date.now(),
+    };
+    this.phpSessions.set(s.id, s);
+    return s;
+  }
+
+  /** session_regenerate_id after login: same content, new id (the old id stops working). */
+  regeneratePhpSession(s: PhpSession): PhpSession {
+    this.phpSessions.delete(s.id);
+    s.id = randomBytes(20).toString('hex');
+    this.phpSessions.set(s.id, s);
+    return s;
+  }
+
+  createRoom(type: number, name: string, owner: User): Room {
+    let token: string;
+    do token = randomString(TOKEN_LENGTH, TOKEN_ALPHABET);
+    while (this.rooms.has(token));
+    const now = nowS();
+    const room: Room = { id: this.nextRoomId++, token, type, name, description: '', createdAt: now, lastActivity: now, attendees: new Map(), callStartTime: 0, lastMessageId: 0 };
+    this.rooms.set(token, room);
+    this.messages.set(token, []);
+    this.addAttendee(room, owner, PARTICIPANT.owner);
+    return room;
+  }
+
+  addAttendee(room: Room, user: User, participantType: number): Attendee {
+    const existing = room.attendees.get(user.id);
+    if (existing) return existing;
+    const a: Attendee = {
+      attendeeId: this.nextAttendeeId++,
+      actorType: 'users',
+      actorId: user.id,
+      displayName: user.displayName,
+      participantType,
+      // New attendees have read everything up to now (Talk sets last_read_message on add).
+      lastReadMessage: room.lastMessageId,
+      notificationLevel: room.type === ROOM_TYPE.oneToOne ? 1 : 2,
+    };
+    room.attendees.set(user.id, a);
+    return a;
+  }
+
+  deleteRoom(token: string): void {
+    this.rooms.delete(token);
+    this.messages.delete(token);
+    for (const [sid, t] of this.talkSessions) {
+      if (t.token === token) this.endTalkSession(sid);
+    }
+  }
+
+  newTalkSession(room: Room, userId: string, php: PhpSession): TalkSession {
+    const s: TalkSession = { sessionId: randomString(SESSION_ID_LENGTH, SESSION_ID_ALPHABET), token: room.token, userId, inCall: 0, lastPing: nowS(), phpSessionId: php.id };
+    this.talkSessions.set(s.sessionId, s);
+    php.talk.set(room.token, s.sessionId);
+    return s;
+  }
+
+  endTalkSession(sessionId: string): TalkSession | undefined {
+    const s = this.talkSessions.get(sessionId);
+    if (!s) return undefined;
+    this.talkSessions.delete(sessionId);
+    const php = this.phpSessions.get(s.phpSessionId);
+    if (php?.talk.get(s.token) === sessionId) php.talk.delete(s.token);
+    for (let i = this.signaling.length - 1; i >= 0; i--) if (this.signaling[i]!.recipient === sessionId) this.signaling.splice(i, 1);
+    return s;
+  }
+
+  sessionsOfRoom(token: string): TalkSession[] {
+    return [...this.talkSessions.values()].filter((s) => s.token === token);
+  }
+
+  addMessage(room: Room, m: Omit<ChatMessage, 'id' | 'token' | 'timestamp'>): ChatMessage {
+    const msg: ChatMessage = { ...m, id: this.nextMessageId++, token: room.token, timestamp: nowS() };
+    this.messages.get(room.token)!.push(msg);
+    room.lastMessageId = msg.id;
+    room.lastActivity = msg.timestamp;
+    return msg;
+  }
+
+  /** Internal signaling: queue for one recipient session (spreed lib/Signaling/Messages.php addMessage). */
+  queueSignaling(recipient: string, data: string): void {
+    if (this.talkSessions.has(recipient)) this.signaling.push({ recipient, data });
+  }
+
+  /** Messages::addMessageForAllParticipants(room, 'refresh-participant-list'): makes every waiting poll return the participant list. */
+  refreshParticipants(token: string): void {
+    for (const s of this.sessionsOfRoom(token)) this.queueSignaling(s.sessionId, 'refresh-participant-list');
+  }
+
+  takeSignaling(recipient: string): SignalingMessage[] {
+    const mine: SignalingMessage[] = [];
+    for (let i = 0; i < this.signaling.length; ) {
+      if (this.signaling[i]!.recipient === recipient) mine.push(...this.signaling.splice(i, 1));
+      else i++;
+    }
+    return mine;
+  }
+
+  counts(): { users: number; rooms: number; messages: number; sessions: number; phpSessions: number; signalingMessages: number; longPolls: number } {
+    let messages = 0;
+    for (const list of this.messages.values()) messages += list.length;
+    return {
+      users: this.users.size,
+      rooms: this.rooms.size,
+      messages,
+      sessions: this.talkSessions.size,
+      phpSessions: this.phpSessions.size,
+      signalingMessages: this.signaling.length,
+      longPolls: this.longPolls,
+    };
+  }
+}

@@ -1,0 +1,399 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Agent, request } from 'undici';
+import { registerSecret } from '../redact/index.ts';
+import { TURN_PORTS, renderCoturnConfig, stunBindingUdp, tcpAccepts } from './coturn.ts';
+import { buildDocroot } from './docroot.ts';
+import type { DoubleConfig } from './double/context.ts';
+import { type DoubleServer, startDouble } from './double/server.ts';
+import { Store, randomString } from './double/store.ts';
+import { turnUrls } from './double/talk.ts';
+import {
+  type ChildRecord,
+  type InstanceNames,
+  type OwnerRecord,
+  claimInstance,
+  createNetwork,
+  destroyNetwork,
+  destroyNetworkSync,
+  instanceDir,
+  killInstanceProcessesSync,
+  sweepStaleInstances,
+  writeOwner,
+} from './instances.ts';
+import { SYSTEM_MIME_TYPES, mimeTypesMapWasm, mimeTypesWithoutWasm, renderNginxConfig } from './nginx.ts';
+import { PROFILE_NAMES, type ProfileName } from './profile-names.ts';
+import { PROFILES, type Profile } from './profiles.ts';
+import { ReferencePlatformError, isAlive, killQuietly, preflight, processStartTime, tool } from './system.ts';
+import { makeCertificates } from './tls.ts';
+
+export { PROFILES } from './profiles.ts';
+export type { Profile } from './profiles.ts';
+export { sweepStaleInstances } from './instances.ts';
+export { ReferencePlatformError } from './system.ts';
+
+export interface ReferenceUser {
+  user: string;
+  password: string;
+  displayName: string;
+  isAdmin: boolean;
+}
+
+export interface StartOptions {
+  profile: ProfileName;
+  runId: string;
+  /** Parent folder for the instance's files (configs, certificates, logs, document root); `instance-<N>` is created in it and removed on stop. */
+  workDir: string;
+  log?: (line: string) => void;
+}
+
+export interface ReferencePlatform {
+  profile: ProfileName;
+  index: number;
+  /** `https://10.213.N.2/` (`http://10.213.N.2/` for http-only), trailing slash. */
+  url: string;
+  /** `10.213.N.2`. */
+  host: string;
+  /** PEM of the instance CA that signed the web and TURN certificates. */
+  caFile: string;
+  users: { alice: ReferenceUser; bob: ReferenceUser; admin: ReferenceUser };
+  /** TURN as Talk hands it out: host `10.213.N.3`, coturn's static-auth-secret, the URLs in the signaling settings. */
+  turn: { host: string; secret: string; urls: string[] };
+  versions: { nextcloud: string; talk: string | null };
+  /** The double's own listener (`http://10.213.N.1:<port>/`, bypassing nginx); GET `<url>__reference/state` with header `X-Reference-Control: <token>`. */
+  control: { url: string; token: string };
+  /** Stops everything and removes the instance; idempotent, also runs on SIGINT/SIGTERM of this process. */
+  stop(): Promise<void>;
+}
+
+/** nginx and coturn are up within a second on an idle machine; allow for a loaded CI host. */
+const READY_TIMEOUT_MS = 15_000;
+/** Interval of the readiness probes while the daemons start (a documented waiting window, not a retry). */
+const READY_PROBE_INTERVAL_MS = 50;
+/** One readiness probe (TCP connect, STUN binding) on a veth answers in well under this. */
+const PROBE_TIMEOUT_MS = 500;
+/** How long stop() waits for a daemon to exit on SIGTERM before SIGKILL. */
+const STOP_GRACE_MS = 3_000;
+
+/** Running instances of this process, for the signal and exit handlers. */
+const active = new Set<Instance>();
+
+class Instance {
+  readonly children: { name: string; proc: ChildProcess; record: ChildRecord }[] = [];
+  double: DoubleServer | null = null;
+  private stopping: Promise<void> | null = null;
+  stopped = false;
+
+  constructor(
+    readonly names: InstanceNames,
+    readonly workDir: string,
+    readonly owner: OwnerRecord,
+  ) {}
+
+  recordChild(name: string, proc: ChildProcess): void {
+    const record: ChildRecord = { name, pid: proc.pid!, start: processStartTime(proc.pid!) };
+    this.children.push({ name, proc, record });
+    this.owner.children = this.children.map((c) => c.record);
+    writeOwner(this.names.index, this.owner);
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  /** Every step runs even when an earlier one fails, so a hiccup leaves as little behind as possible. */
+  private async doStop(): Promise<void> {
+    const errors: string[] = [];
+    const step = async (what: string, fn: () => unknown) => {
+      try {
+        await fn();
+      } catch (err) {
+        errors.push(`${what}: ${(err as Error).message}`);
+      }
+    };
+    await step('stop the Talk double', () => this.double?.close());
+    await step('stop nginx and coturn', () => Promise.all(this.children.map((c) => stopChild(c.proc))));
+    await step('kill what is left in the namespace', () => killInstanceProcessesSync({ children: this.children.map((c) => c.record), netns: this.names.netns }));
+    await step('delete veth and namespace', () => destroyNetwork(this.names));
+    await step('remove the work dir', () => rmSync(this.workDir, { recursive: true, force: true }));
+    await step('remove the instance dir', () => rmSync(instanceDir(this.names.index), { recursive: true, force: true }));
+    this.stopped = true;
+    active.delete(this);
+    if (active.size === 0) uninstallHandlers();
+    if (errors.length > 0) {
+      throw new ReferencePlatformError('NETWORK', `Stopping reference instance ${this.names.index} left work undone (${errors.join('; ')}); \`tsx src/reference/cli.ts --sweep\` after this process ends removes the rest.`);
+    }
+  }
+
+  /** For `exit`: no event loop left, so everything synchronous, and nothing may throw. */
+  stopSync(): void {
+    if (this.stopped) return;
+    for (const c of this.children) {
+      if (isAlive(c.record.pid, c.record.start)) killQuietly(-c.record.pid, 'SIGKILL');
+    }
+    killInstanceProcessesSync({ children: this.children.map((c) => c.record), netns: this.names.netns });
+    destroyNetworkSync(this.names);
+    rmSync(this.workDir, { recursive: true, force: true });
+    rmSync(instanceDir(this.names.index), { recursive: true, force: true });
+    this.stopped = true;
+  }
+}
+
+/** SIGTERM to the daemon's process group (nginx master + workers), SIGKILL if it lingers. */
+async function stopChild(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null || !proc.pid) return;
+  const pid = proc.pid;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => killQuietly(-pid, 'SIGKILL'), STOP_GRACE_MS);
+    proc.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    killQuietly(-pid, 'SIGTERM');
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ctrl-C, SIGTERM and exit: the platform must not outlive its owner.
+
+let handlersInstalled = false;
+
+function onSignal(signal: NodeJS.Signals): void {
+  void Promise.allSettled([...active].map((i) => i.stop())).then(() => {
+    uninstallHandlers();
+    // Nobody else handles this signal: do what Node would have done without us (exit by it).
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  });
+}
+
+function onExit(): void {
+  for (const i of active) i.stopSync();
+}
+
+function installHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', onExit);
+}
+
+function uninstallHandlers(): void {
+  if (!handlersInstalled || active.size > 0) return;
+  handlersInstalled = false;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.off('exit', onExit);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function newUser(user: string, displayName: string, isAdmin: boolean): ReferenceUser {
+  const u = { user, password: randomBytes(18).toString('base64url'), displayName, isAdmin };
+  registerSecret(u.password);
+  return u;
+}
+
+function tail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Starts a daemon inside the namespace, in its own process group, output to a log file. */
+function spawnInNamespace(instance: Instance, name: string, argv: string[], logFile: string): ChildProcess {
+  const fd = openSync(logFile, 'a');
+  try {
+    const proc = spawn(tool('ip'), ['netns', 'exec', instance.names.netns, tool(argv[0]!), ...argv.slice(1)], { detached: true, stdio: ['ignore', fd, fd] });
+    proc.on('error', () => {});
+    instance.recordChild(name, proc);
+    return proc;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Polls `probe` until it is true; fails early when the daemon exits. */
+async function waitReady(what: string, proc: ChildProcess, probe: () => Promise<boolean>, logFile: string, code: 'NGINX' | 'COTURN'): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      throw new ReferencePlatformError(code, `${what} exited during start-up (${proc.exitCode ?? proc.signalCode}). Its log:\n${tail(logFile)}`);
+    }
+    if (await probe()) return;
+    if (Date.now() > deadline) {
+      throw new ReferencePlatformError(code, `${what} did not get ready within ${READY_TIMEOUT_MS} ms. Its log:\n${tail(logFile)}`);
+    }
+    await delay(READY_PROBE_INTERVAL_MS);
+  }
+}
+
+/** Starts one reference platform instance. Sweeps stale instances of dead owners first. */
+export async function startReferencePlatform(opts: StartOptions): Promise<ReferencePlatform> {
+  if (!(PROFILE_NAMES as readonly string[]).includes(opts.profile)) {
+    throw new Error(`unknown reference profile "${opts.profile}": use one of ${PROFILE_NAMES.join(', ')}`);
+  }
+  const profile: Profile = PROFILES[opts.profile];
+  const log = opts.log ?? (() => {});
+  preflight();
+  await sweepStaleInstances(log);
+  const t0 = Date.now();
+
+  const names = await claimInstance({ runId: opts.runId, profile: profile.name, workDir: '' });
+  const workDir = path.resolve(opts.workDir, `instance-${names.index}`);
+  const owner: OwnerRecord = JSON.parse(readFileSync(path.join(instanceDir(names.index), 'owner.json'), 'utf8')) as OwnerRecord;
+  owner.workDir = workDir;
+  writeOwner(names.index, owner);
+  const instance = new Instance(names, workDir, owner);
+  active.add(instance);
+  installHandlers();
+
+  try {
+    rmSync(workDir, { recursive: true, force: true });
+    for (const d of ['tls', 'www', 'nginx/tmp', 'coturn', 'logs']) mkdirSync(path.join(workDir, d), { recursive: true });
+    const file = (rel: string) => path.join(workDir, rel);
+
+    const [certs] = await Promise.all([makeCertificates(file('tls'), { runId: opts.runId, ips: [names.webIp, names.turnIp] }), createNetwork(names)]);
+    buildDocroot(file('www'), profile);
+
+    const turnSecret = randomBytes(32).toString('hex');
+    const controlToken = randomBytes(24).toString('base64url');
+    registerSecret(turnSecret);
+    registerSecret(controlToken);
+    const users = { alice: newUser('alice', 'Alice', false), bob: newUser('bob', 'Bob', false), admin: newUser('admin', 'admin', true) };
+
+    const scheme = profile.web.tls ? 'https' : 'http';
+    const url = `${scheme}://${names.webIp}/`;
+    const config: DoubleConfig = {
+      profile,
+      baseUrl: url,
+      origin: `${scheme}://${names.webIp}`,
+      secure: profile.web.tls,
+      instanceId: `oc${randomString(10, 'abcdefghijklmnopqrstuvwxyz0123456789')}`,
+      turnHost: names.turnIp,
+      talkTurnSecret: profile.turn.secret === 'shared' ? turnSecret : randomBytes(32).toString('hex'),
+      controlToken,
+      proxyAddresses: [names.webIp, names.turnIp],
+    };
+    const store = new Store();
+    for (const u of Object.values(users)) store.addUser({ id: u.user, password: u.password, displayName: u.displayName, isAdmin: u.isAdmin });
+    try {
+      instance.double = await startDouble({ host: names.hostIp, config, store, log });
+    } catch (err) {
+      throw new ReferencePlatformError('DOUBLE', `The Talk double could not listen on ${names.hostIp}: ${(err as Error).message}`, { cause: err });
+    }
+
+    // nginx
+    let mimeTypes = SYSTEM_MIME_TYPES;
+    if (!existsSync(SYSTEM_MIME_TYPES)) {
+      throw new ReferencePlatformError('NGINX', `${SYSTEM_MIME_TYPES} is missing: reinstall nginx (apt-get install --reinstall nginx-common).`);
+    }
+    const systemTypes = readFileSync(SYSTEM_MIME_TYPES, 'utf8');
+    if (profile.web.mimeTypes === 'without-wasm') {
+      mimeTypes = file('nginx/mime.types');
+      writeFileSync(mimeTypes, mimeTypesWithoutWasm(systemTypes));
+    }
+    const nginxConf = file('nginx/nginx.conf');
+    writeFileSync(
+      nginxConf,
+      renderNginxConfig({
+        profile,
+        host: names.webIp,
+        upstream: `${names.hostIp}:${instance.double.port}`,
+        mimeTypesHaveWasm: mimeTypesMapWasm(readFileSync(mimeTypes, 'utf8')),
+        paths: {
+          root: file('www'),
+          mimeTypes,
+          certFile: certs.certFile,
+          keyFile: certs.keyFile,
+          pidFile: file('nginx/nginx.pid'),
+          errorLog: file('logs/nginx-error.log'),
+          accessLog: file('logs/nginx-access.log'),
+          tempDir: file('nginx/tmp'),
+        },
+      }),
+    );
+    const nginxLog = file('logs/nginx-error.log');
+    const nginx = spawnInNamespace(instance, 'nginx', ['nginx', '-c', nginxConf, '-p', file('nginx'), '-e', nginxLog], nginxLog);
+
+    // coturn
+    const coturnConf = file('coturn/turnserver.conf');
+    const coturnLog = file('logs/coturn.log');
+    writeFileSync(
+      coturnConf,
+      renderCoturnConfig({
+        host: names.turnIp,
+        secret: turnSecret,
+        certFile: certs.certFile,
+        keyFile: certs.keyFile,
+        pidFile: file('coturn/turnserver.pid'),
+        logFile: coturnLog,
+        userDb: file('coturn/turndb'),
+      }),
+      { mode: 0o600 },
+    );
+    const coturn = spawnInNamespace(instance, 'coturn', ['turnserver', '-c', coturnConf], file('logs/coturn.stdout.log'));
+
+    const webPort = profile.web.tls ? 443 : 80;
+    await Promise.all([
+      waitReady(`nginx on ${names.webIp}:${webPort}`, nginx, () => tcpAccepts(names.webIp, webPort, PROBE_TIMEOUT_MS), nginxLog, 'NGINX'),
+      waitReady(
+        `coturn on ${names.turnIp} (TCP and UDP ${TURN_PORTS.tls} and ${TURN_PORTS.plain})`,
+        coturn,
+        async () =>
+          (await tcpAccepts(names.turnIp, TURN_PORTS.tls, PROBE_TIMEOUT_MS)) &&
+          (await tcpAccepts(names.turnIp, TURN_PORTS.plain, PROBE_TIMEOUT_MS)) &&
+          (await stunBindingUdp(names.turnIp, TURN_PORTS.tls, PROBE_TIMEOUT_MS)) &&
+          (await stunBindingUdp(names.turnIp, TURN_PORTS.plain, PROBE_TIMEOUT_MS)),
+        coturnLog,
+        'COTURN',
+      ),
+    ]);
+    await checkEndToEnd(url, certs.caFile, names, nginxLog);
+
+    const platform: ReferencePlatform = {
+      profile: profile.name,
+      index: names.index,
+      url,
+      host: names.webIp,
+      caFile: certs.caFile,
+      users,
+      turn: { host: names.turnIp, secret: turnSecret, urls: turnUrls(names.turnIp, profile.turn.servers).flat() },
+      versions: { nextcloud: profile.nextcloud.versionString, talk: profile.talk?.version ?? null },
+      control: { url: instance.double.url, token: controlToken },
+      stop: () => instance.stop(),
+    };
+    log(`reference platform ${names.index} (${profile.name}) up at ${url} in ${Date.now() - t0} ms`);
+    return platform;
+  } catch (err) {
+    await instance.stop().catch(() => {});
+    throw err;
+  }
+}
+
+/** status.php through nginx with the instance CA: proves TLS, nginx, the proxy hop and the double together. */
+async function checkEndToEnd(url: string, caFile: string, names: InstanceNames, nginxLog: string): Promise<void> {
+  const agent = new Agent({ connect: { ca: readFileSync(caFile, 'utf8'), timeout: PROBE_TIMEOUT_MS * 4 } });
+  try {
+    const res = await request(`${url}status.php`, { dispatcher: agent, headersTimeout: 5_000, bodyTimeout: 5_000 });
+    const body = await res.body.text();
+    if (res.statusCode !== 200 || !body.includes('"installed":true')) {
+      throw new Error(`HTTP ${res.statusCode}: ${body.slice(0, 200)}`);
+    }
+  } catch (err) {
+    throw new ReferencePlatformError(
+      'NGINX',
+      `GET ${url}status.php through nginx failed (${(err as Error).message}). nginx reaches the Talk double on ${names.hostIp} over ${names.hostVeth}: ` +
+        `a firewall that drops input on ${names.hostVeth} breaks that (allow it: iptables -I INPUT -i ${names.hostVeth} -j ACCEPT). nginx log:\n${tail(nginxLog)}`,
+      { cause: err },
+    );
+  } finally {
+    await agent.close();
+  }
+}

@@ -1,0 +1,229 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ReferencePlatformError, isAlive, killQuietly, processStartTime, run, runSyncQuiet } from './system.ts';
+
+/**
+ * Instances and their network. Each platform instance N (0..199) owns, on this machine:
+ *   /run/talk-certify/instances/<N>/owner.json   who owns it, created first with an atomic mkdir
+ *   network namespace tcref<N>
+ *   veth tcr<N>h (host, 10.213.N.1/24) <-> tcr<N>n (namespace, 10.213.N.2/24 web, 10.213.N.3/24 TURN)
+ *   nginx and coturn inside the namespace, the double on 10.213.N.1
+ * Loopback is no use: browsers treat http://127.x as a secure context and WebRTC ignores
+ * loopback candidates, so a certification against it would prove nothing.
+ * Stop order is the reverse: processes, veth, namespace, then the directory, so a directory
+ * without a namespace never exists the other way round and sweeping can trust the directory.
+ */
+
+export const INSTANCES_DIR = '/run/talk-certify/instances';
+export const MAX_INSTANCES = 200;
+/** A directory this young without owner.json is an instance being created, not debris. */
+const CLAIM_GRACE_MS = 60_000;
+
+export interface InstanceNames {
+  index: number;
+  netns: string;
+  hostVeth: string;
+  nsVeth: string;
+  /** 10.213.N.1: host side, where the double listens. */
+  hostIp: string;
+  /** 10.213.N.2: nginx. */
+  webIp: string;
+  /** 10.213.N.3: coturn. */
+  turnIp: string;
+}
+
+export function instanceNames(index: number): InstanceNames {
+  return {
+    index,
+    netns: `tcref${index}`,
+    hostVeth: `tcr${index}h`,
+    nsVeth: `tcr${index}n`,
+    hostIp: `10.213.${index}.1`,
+    webIp: `10.213.${index}.2`,
+    turnIp: `10.213.${index}.3`,
+  };
+}
+
+export interface ChildRecord {
+  name: string;
+  pid: number;
+  start: string | null;
+}
+
+export interface OwnerRecord {
+  pid: number;
+  /** /proc start time of the owner, so a recycled pid does not keep a dead owner's instance alive. */
+  pidStart: string | null;
+  runId: string;
+  profile: string;
+  netns: string;
+  hostVeth: string;
+  workDir: string;
+  children: ChildRecord[];
+  createdAt: string;
+}
+
+export function instanceDir(index: number): string {
+  return path.join(INSTANCES_DIR, String(index));
+}
+
+export function writeOwner(index: number, record: OwnerRecord): void {
+  const dir = instanceDir(index);
+  const tmp = path.join(dir, `owner.json.${process.pid}.tmp`);
+  writeFileSync(tmp, JSON.stringify(record, null, 2));
+  renameSync(tmp, path.join(dir, 'owner.json'));
+}
+
+function readOwner(index: number): OwnerRecord | null {
+  try {
+    return JSON.parse(readFileSync(path.join(instanceDir(index), 'owner.json'), 'utf8')) as OwnerRecord;
+  } catch {
+    return null;
+  }
+}
+
+/** Subnets 10.213.N.0/24 that some interface other than ours (tcr<N>h) uses: never touch those. */
+async function foreignSubnets(): Promise<Set<number>> {
+  const out = await run('ip', ['-o', '-4', 'addr', 'show']);
+  const taken = new Set<number>();
+  for (const line of out.split('\n')) {
+    const m = /^\d+:\s+(\S+)\s+inet\s+10\.213\.(\d+)\.\d+\//.exec(line);
+    if (m && m[1]!.replace(/@.*/, '') !== `tcr${m[2]}h`) taken.add(Number(m[2]));
+  }
+  return taken;
+}
+
+/** Claims the lowest free instance number with an atomic mkdir and records the owner. */
+export async function claimInstance(record: Omit<OwnerRecord, 'netns' | 'hostVeth' | 'children' | 'createdAt' | 'pid' | 'pidStart'>): Promise<InstanceNames> {
+  mkdirSync(INSTANCES_DIR, { recursive: true });
+  const foreign = await foreignSubnets();
+  for (let i = 0; i < MAX_INSTANCES; i++) {
+    if (foreign.has(i)) continue;
+    try {
+      mkdirSync(instanceDir(i));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw err;
+    }
+    const names = instanceNames(i);
+    writeOwner(i, {
+      ...record,
+      pid: process.pid,
+      pidStart: processStartTime(process.pid),
+      netns: names.netns,
+      hostVeth: names.hostVeth,
+      children: [],
+      createdAt: new Date().toISOString(),
+    });
+    return names;
+  }
+  throw new ReferencePlatformError(
+    'NO_FREE_INSTANCE',
+    `All ${MAX_INSTANCES} reference platform instances in ${INSTANCES_DIR} are in use. Stop running platforms, or remove stale ones with \`tsx src/reference/cli.ts --sweep\`.`,
+  );
+}
+
+/** Creates namespace, veth pair, addresses and routes of an instance. */
+export async function createNetwork(n: InstanceNames): Promise<void> {
+  const ip = (...args: string[]) => run('ip', args);
+  try {
+    // Debris with our name and number can only be ours (the number is claimed): clear it.
+    if (existsSync(`/run/netns/${n.netns}`)) await ip('netns', 'del', n.netns).catch(() => '');
+    await ip('link', 'del', n.hostVeth).catch(() => '');
+    await ip('netns', 'add', n.netns);
+    await ip('link', 'add', n.hostVeth, 'type', 'veth', 'peer', 'name', n.nsVeth, 'netns', n.netns);
+    await ip('addr', 'add', `${n.hostIp}/24`, 'dev', n.hostVeth);
+    await ip('link', 'set', n.hostVeth, 'up');
+    await ip('-n', n.netns, 'addr', 'add', `${n.webIp}/24`, 'dev', n.nsVeth);
+    await ip('-n', n.netns, 'addr', 'add', `${n.turnIp}/24`, 'dev', n.nsVeth);
+    await ip('-n', n.netns, 'link', 'set', n.nsVeth, 'up');
+    await ip('-n', n.netns, 'link', 'set', 'lo', 'up');
+    await ip('-n', n.netns, 'route', 'add', 'default', 'via', n.hostIp);
+  } catch (err) {
+    throw new ReferencePlatformError(
+      'NETWORK',
+      `Could not create the network namespace ${n.netns} (${(err as Error).message}). It needs root and iproute2 with network namespace support: ` +
+        'run as root (in a container: --privileged or CAP_NET_ADMIN + CAP_SYS_ADMIN) / apt-get install iproute2.',
+      { cause: err },
+    );
+  }
+}
+
+/** Removes veth and namespace (the peer end goes with either). Safe to repeat. */
+export function destroyNetworkSync(n: Pick<InstanceNames, 'netns' | 'hostVeth'>): void {
+  runSyncQuiet('ip', ['link', 'del', n.hostVeth]);
+  runSyncQuiet('ip', ['netns', 'del', n.netns]);
+}
+
+export async function destroyNetwork(n: Pick<InstanceNames, 'netns' | 'hostVeth'>): Promise<void> {
+  await run('ip', ['link', 'del', n.hostVeth]).catch(() => '');
+  await run('ip', ['netns', 'del', n.netns]).catch(() => '');
+}
+
+/** Every process inside the namespace (`ip netns pids`): after the owner died these are all ours. */
+function pidsInNamespace(netns: string): number[] {
+  return runSyncQuiet('ip', ['netns', 'pids', netns])
+    .split('\n')
+    .map((s) => Number(s.trim()))
+    .filter((p) => Number.isInteger(p) && p > 0);
+}
+
+/** Kills an instance's processes (recorded ones still alive with the recorded start time, and whatever runs in its namespace). */
+export function killInstanceProcessesSync(record: Pick<OwnerRecord, 'children' | 'netns'>): void {
+  for (const c of record.children) if (isAlive(c.pid, c.start)) killQuietly(c.pid, 'SIGKILL');
+  for (const pid of pidsInNamespace(record.netns)) killQuietly(pid, 'SIGKILL');
+}
+
+/**
+ * Removes instances whose owner is gone (killed with SIGKILL, crashed) and namespaces or veths
+ * named like ours that no instance directory claims. Returns what it removed, one line each.
+ */
+export async function sweepStaleInstances(log: (line: string) => void = () => {}): Promise<string[]> {
+  const removed: string[] = [];
+  if (existsSync(INSTANCES_DIR)) {
+    for (const entry of readdirSync(INSTANCES_DIR)) {
+      const index = Number(entry);
+      if (!Number.isInteger(index) || index < 0 || index >= MAX_INSTANCES) continue;
+      const owner = readOwner(index);
+      if (owner && isAlive(owner.pid, owner.pidStart)) continue;
+      if (!owner) {
+        let age = Number.POSITIVE_INFINITY;
+        try {
+          age = Date.now() - statSync(instanceDir(index)).mtimeMs;
+        } catch {
+          continue;
+        }
+        if (age < CLAIM_GRACE_MS) continue;
+      }
+      const names = instanceNames(index);
+      killInstanceProcessesSync({ children: owner?.children ?? [], netns: names.netns });
+      await destroyNetwork(names);
+      if (owner?.workDir) rmSync(owner.workDir, { recursive: true, force: true });
+      rmSync(instanceDir(index), { recursive: true, force: true });
+      const line = `removed stale reference instance ${index} (owner pid ${owner?.pid ?? 'unknown'}, run ${owner?.runId ?? 'unknown'})`;
+      removed.push(line);
+      log(line);
+    }
+  }
+  // Namespaces and host veths named like ours without an instance directory: leftovers of an
+  // instance whose directory is gone (the directory is created before and removed after them).
+  const claimed = (i: number) => existsSync(instanceDir(i));
+  for (const ns of runSyncQuiet('ip', ['netns', 'list']).split('\n')) {
+    const m = /^tcref(\d+)\b/.exec(ns.trim());
+    if (!m || claimed(Number(m[1]))) continue;
+    killInstanceProcessesSync({ children: [], netns: `tcref${m[1]}` });
+    await run('ip', ['netns', 'del', `tcref${m[1]}`]).catch(() => '');
+    const line = `removed orphan network namespace tcref${m[1]}`;
+    removed.push(line);
+    log(line);
+  }
+  for (const l of runSyncQuiet('ip', ['-o', 'link', 'show']).split('\n')) {
+    const m = /^\d+:\s+tcr(\d+)h[@:]/.exec(l);
+    if (!m || claimed(Number(m[1]))) continue;
+    await run('ip', ['link', 'del', `tcr${m[1]}h`]).catch(() => '');
+    const line = `removed orphan veth tcr${m[1]}h`;
+    removed.push(line);
+    log(line);
+  }
+  return removed;
+}
