@@ -17,16 +17,24 @@ export interface CertifyRun {
   report: CertificationReport;
 }
 
+export interface CliRun {
+  exitCode: number;
+  output: string;
+  reportDir: string;
+  /** Wall time of the whole CLI run. */
+  ms: number;
+}
+
 /**
  * Runs `src/cli/certify.ts` (what `npm run certify` runs after setup) in a child process with its
- * own report folder, and returns its exit code, output and certification.json.
+ * own report folder and only the TALK_* variables the test gives (never the developer's .env).
  */
-export async function runCertify(env: Record<string, string>, args: string[] = []): Promise<CertifyRun> {
+export async function runCli(env: Record<string, string>, args: string[] = [], timeoutMs = CERTIFY_RUN_TIMEOUT_MS): Promise<CliRun> {
   const reportDir = mkdtempSync(path.join(os.tmpdir(), 'tc-selftest-'));
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, TALK_REPORT_DIR: reportDir, TALK_WORKERS: '2', ...env };
-  // The developer's own .env must not leak into a self-test; children see only what the test sets.
-  for (const k of Object.keys(childEnv)) if (k.startsWith('TALK_') && !(k in env) && k !== 'TALK_REPORT_DIR' && k !== 'TALK_WORKERS') delete childEnv[k];
-  childEnv.TALK_CERTIFY_NO_DOTENV = '1';
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(childEnv)) if (k.startsWith('TALK_')) delete childEnv[k];
+  Object.assign(childEnv, { TALK_REPORT_DIR: reportDir, TALK_WORKERS: '2', TALK_CERTIFY_NO_DOTENV: '1' }, env);
+  const started = Date.now();
   const { exitCode, output } = await new Promise<{ exitCode: number; output: string }>((resolve, reject) => {
     const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'src', 'cli', 'certify.ts'), ...args], {
       cwd: ROOT,
@@ -38,14 +46,20 @@ export async function runCertify(env: Record<string, string>, args: string[] = [
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGINT');
-      reject(new Error(`certify did not finish within ${CERTIFY_RUN_TIMEOUT_MS} ms:\n${out}`));
-    }, CERTIFY_RUN_TIMEOUT_MS);
+      reject(new Error(`certify did not finish within ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
     child.on('exit', (code) => {
       clearTimeout(timer);
       resolve({ exitCode: code ?? -1, output: out });
     });
   });
-  const file = path.join(reportDir, 'certification.json');
-  if (!existsSync(file)) throw new Error(`no certification.json (exit ${exitCode}):\n${output}`);
-  return { exitCode, output, reportDir, report: JSON.parse(readFileSync(file, 'utf8')) as CertificationReport };
+  return { exitCode, output, reportDir, ms: Date.now() - started };
+}
+
+/** A whole certification run; fails when it wrote no certification.json. */
+export async function runCertify(env: Record<string, string>, args: string[] = []): Promise<CertifyRun> {
+  const run = await runCli(env, args);
+  const file = path.join(run.reportDir, 'certification.json');
+  if (!existsSync(file)) throw new Error(`no certification.json (exit ${run.exitCode}):\n${run.output}`);
+  return { ...run, report: JSON.parse(readFileSync(file, 'utf8')) as CertificationReport };
 }
