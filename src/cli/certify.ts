@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { detectBrowsers } from '../browsers/detect.ts';
 import { ConfigError, EXIT_CONFIG, loadDotEnv, parseConfig } from '../config/index.ts';
+import { sweepLedgers } from '../ledger/sweep.ts';
 import { redactText, registerSecretsFromEnv } from '../redact/index.ts';
 import { stateFilePath, type TargetState } from '../targets/index.ts';
 import type { CertificationReport } from '../verdict/types.ts';
@@ -29,6 +30,8 @@ Options (each also settable in .env, see .env.example):
   --profile NAME        reference platform profile (TALK_PROFILE), e.g. good, http-only, wasm-wrong-mime
   --browsers LIST       comma-separated browsers (TALK_BROWSERS): chromium,firefox,webkit,chrome,msedge,…
   --report-dir DIR      where reports go (TALK_REPORT_DIR, default reports/)
+  --sweep               only delete what earlier runs that died left on the target (from their
+                        ledgers under <report dir>/.state/ledger), then exit
   --help                this text
 
 Exit codes: 0 all MUST checks passed, 1 a MUST check failed, 2 configuration/target error.`;
@@ -45,6 +48,8 @@ function fail(message: string): never {
   process.exit(EXIT_CONFIG);
 }
 
+let sweepOnly = false;
+
 function parseArgs(argv: string[]): string[] {
   const passthrough: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -56,6 +61,10 @@ function parseArgs(argv: string[]): string[] {
     if (arg === '--') {
       passthrough.push(...argv.slice(i + 1));
       break;
+    }
+    if (arg === '--sweep') {
+      sweepOnly = true;
+      continue;
     }
     const [flag, inline] = arg.split('=', 2) as [string, string | undefined];
     const variable = FLAGS[flag];
@@ -81,6 +90,16 @@ async function main(): Promise<void> {
   process.env.TALK_RUN_ID = config.runId;
 
   const out = (line = '') => process.stdout.write(`${line}\n`);
+  if (sweepOnly) {
+    if (config.target !== 'url') {
+      out('Nothing to sweep: the reference and testcontainers platforms are discarded with their run.');
+      process.exit(0);
+    }
+    const res = await sweepLedgers(config, undefined, (l) => out(`  ${redactText(l)}`));
+    out(`Swept ${config.url}: ${res.deleted.length} deleted, ${res.gone.length} already gone, ${res.left.length} left.`);
+    for (const l of res.left) out(`  left ${l.object.kind} ${l.object.id} (run ${l.object.runId}): ${redactText(l.reason)}`);
+    process.exit(res.left.length > 0 ? 1 : 0);
+  }
   out(`talk-certify — run ${config.runId}`);
   if (config.target === 'reference') {
     out(

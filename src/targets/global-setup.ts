@@ -1,5 +1,6 @@
 import type { FullConfig } from '@playwright/test';
 import { loadDotEnv, parseConfig } from '../config/index.ts';
+import { sweepLedgers } from '../ledger/sweep.ts';
 import { redactText, registerSecretsFromEnv } from '../redact/index.ts';
 import { RESOLVED_ENV, errorCode, startTarget, writeTargetState } from './index.ts';
 
@@ -16,6 +17,12 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
   try {
     const started = await startTarget(config, log);
     const { target } = started;
+    if (target.kind === 'url') {
+      // What earlier runs that died left on this target is removed first, by ledger entry only.
+      const swept = await sweepLedgers(config, config.runId, log);
+      if (swept.deleted.length + swept.gone.length > 0) log(`Swept ${swept.deleted.length + swept.gone.length} object(s) left by earlier runs.`);
+      for (const l of swept.left) log(`Could not sweep ${l.object.kind} ${l.object.id} of run ${l.object.runId}: ${l.reason}`);
+    }
     process.env[RESOLVED_ENV] = JSON.stringify(target);
     writeTargetState(config.reportDir, {
       kind: target.kind,
