@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { BROWSER_NAMES } from '../browsers/names.ts';
+import { LOAD_ABSOLUTE_MAX, LOAD_DEFAULTS, capProblems } from '../load/limits.ts';
 import { PROFILE_NAMES } from '../reference/profile-names.ts';
 import { SUPPORTED_NEXTCLOUD_MAJORS } from '../targets/testcontainers/versions.ts';
 
@@ -130,6 +131,19 @@ export const envSchema = z
     TALK_REPORT_DIR: optionalString,
     TALK_NEXTCLOUD_VERSION: nextcloudVersion,
     TALK_TC_REUSE: flag,
+    // Load engine (src/load/limits.ts holds the defaults, caps and thresholds; caps checked below).
+    TALK_LOAD_PARTICIPANTS: boundedInt(1, LOAD_ABSOLUTE_MAX.participants, LOAD_DEFAULTS.participants),
+    TALK_LOAD_SENDERS: boundedInt(1, LOAD_ABSOLUTE_MAX.senders, LOAD_DEFAULTS.senders),
+    TALK_LOAD_RATE: boundedInt(1, LOAD_ABSOLUTE_MAX.ratePerS, LOAD_DEFAULTS.ratePerS),
+    TALK_LOAD_DURATION_S: boundedInt(1, LOAD_ABSOLUTE_MAX.durationS, LOAD_DEFAULTS.durationS),
+    TALK_LOAD_RAMP_UP_S: boundedInt(0, 600, LOAD_DEFAULTS.rampUpS),
+    TALK_LOAD_SIGNALING: flag,
+    TALK_LOAD_POLLS_HELD: boundedInt(1, LOAD_ABSOLUTE_MAX.pollsHeld, LOAD_DEFAULTS.pollsHeld),
+    TALK_LOAD_P95_DELIVERY_MS: boundedInt(1, 600_000, LOAD_DEFAULTS.p95DeliveryMs),
+    TALK_LOAD_MAX_ERROR_PERCENT: boundedInt(0, 100, LOAD_DEFAULTS.maxErrorPercent),
+    TALK_LOAD_ORDINARY_REQUEST_MS: boundedInt(1, 600_000, LOAD_DEFAULTS.ordinaryRequestMs),
+    TALK_LOAD_POLL_DELIVERY_MS: boundedInt(1, 600_000, LOAD_DEFAULTS.pollDeliveryMs),
+    TALK_LOAD_OVERRIDE_CAPS: flag,
     TALK_RUN_ID: optionalString.refine((v) => v === undefined || /^[a-z0-9-]{4,40}$/.test(v), {
       message: 'must be 4-40 characters of a-z, 0-9 and -',
     }),
@@ -158,6 +172,11 @@ export const envSchema = z
         ctx.addIssue({ code: 'custom', path: ['TALK_TC_REUSE'], message: 'keeps the TALK_TARGET=testcontainers platform between runs; unset it for other targets' });
       }
     }
+    const loadCaps = capProblems(
+      { participants: env.TALK_LOAD_PARTICIPANTS, senders: env.TALK_LOAD_SENDERS, ratePerS: env.TALK_LOAD_RATE, durationS: env.TALK_LOAD_DURATION_S, pollsHeld: env.TALK_LOAD_POLLS_HELD },
+      env.TALK_LOAD_OVERRIDE_CAPS,
+    );
+    for (const p of loadCaps) ctx.addIssue({ code: 'custom', path: [p.variable], message: p.message });
     if (Boolean(env.TALK_USER2) !== Boolean(env.TALK_PASSWORD2)) {
       ctx.addIssue({ code: 'custom', path: ['TALK_PASSWORD2'], message: 'TALK_USER2 and TALK_PASSWORD2 go together' });
     }

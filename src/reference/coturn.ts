@@ -26,7 +26,31 @@ export interface CoturnConfigInput {
   logFile: string;
   /** coturn's own SQLite database (default /var/lib/turn/turndb, shared by every instance otherwise). */
   userDb: string;
+  /** `udp-only`: no TCP and no TLS client listeners (the turn-udp-only fault). */
+  listeners?: 'all' | 'udp-only';
 }
+
+/**
+ * Talk's recommended denied-peer-ip list (spreed docs/TURN.md, talk-reference.md section 10),
+ * minus the instance's own /24, which allowed-peer-ip re-opens: the relay-to-relay probe
+ * (turn.allocation) and the browsers' relayed candidates all live on 10.213.N.x.
+ */
+const DENIED_PEERS = [
+  '0.0.0.0-0.255.255.255',
+  '10.0.0.0-10.255.255.255',
+  '100.64.0.0-100.127.255.255',
+  '127.0.0.0-127.255.255.255',
+  '169.254.0.0-169.254.255.255',
+  '172.16.0.0-172.31.255.255',
+  '192.0.0.0-192.0.0.255',
+  '192.0.2.0-192.0.2.255',
+  '192.88.99.0-192.88.99.255',
+  '192.168.0.0-192.168.255.255',
+  '198.18.0.0-198.19.255.255',
+  '198.51.100.0-198.51.100.255',
+  '203.0.113.0-203.0.113.255',
+  '240.0.0.0-255.255.255.255',
+];
 
 /** turnserver.conf as Talk documents it (spreed docs/TURN.md, talk-reference.md section 10). */
 export function renderCoturnConfig(c: CoturnConfigInput): string {
@@ -52,8 +76,10 @@ pidfile=${c.pidFile}
 log-file=${c.logFile}
 simple-log
 userdb=${c.userDb}
-# No denied-peer-ip rules: the self-tests relay between 10.213.x.x addresses.
-`;
+${DENIED_PEERS.map((r) => `denied-peer-ip=${r}`).join('\n')}
+# The instance's own subnet: peers of the self-tests (relay to relay, browsers' relayed candidates).
+allowed-peer-ip=${c.host.replace(/\.\d+$/, '.0')}-${c.host.replace(/\.\d+$/, '.255')}
+${c.listeners === 'udp-only' ? 'no-tcp\nno-tls\n' : ''}`;
 }
 
 /** STUN message type Binding request / success response (RFC 8489 section 5). */

@@ -10,7 +10,7 @@ import { buildDocroot } from './docroot.ts';
 import type { DoubleConfig } from './double/context.ts';
 import { type DoubleServer, startDouble } from './double/server.ts';
 import { Store, randomString } from './double/store.ts';
-import { turnUrls } from './double/talk.ts';
+import { turnUrls, unreachableTurnHost } from './double/talk.ts';
 import {
   type ChildRecord,
   type InstanceNames,
@@ -34,6 +34,16 @@ export { PROFILES } from './profiles.ts';
 export type { Profile } from './profiles.ts';
 export { sweepStaleInstances } from './instances.ts';
 export { ReferencePlatformError } from './system.ts';
+
+/**
+ * A random secret. Self-tests that scan every output file for leaked secrets set
+ * TALK_CERTIFY_SECRET_MARKER, so that each secret of the run carries a distinctive, searchable
+ * prefix; the random part stays what makes it secret.
+ */
+function secretValue(bytes: number, encoding: 'hex' | 'base64url'): string {
+  const marker = process.env.TALK_CERTIFY_SECRET_MARKER ?? '';
+  return `${marker}${randomBytes(bytes).toString(encoding)}`;
+}
 
 export interface ReferenceUser {
   user: string;
@@ -193,7 +203,7 @@ function uninstallHandlers(): void {
 // ---------------------------------------------------------------------------------------------
 
 function newUser(user: string, displayName: string, isAdmin: boolean): ReferenceUser {
-  const u = { user, password: randomBytes(18).toString('base64url'), displayName, isAdmin };
+  const u = { user, password: secretValue(18, 'base64url'), displayName, isAdmin };
   registerSecret(u.password);
   return u;
 }
@@ -262,8 +272,8 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
     const [certs] = await Promise.all([makeCertificates(file('tls'), { runId: opts.runId, ips: [names.webIp, names.turnIp] }), createNetwork(names)]);
     buildDocroot(file('www'), profile);
 
-    const turnSecret = randomBytes(32).toString('hex');
-    const controlToken = randomBytes(24).toString('base64url');
+    const turnSecret = secretValue(32, 'hex');
+    const controlToken = secretValue(24, 'base64url');
     registerSecret(turnSecret);
     registerSecret(controlToken);
     const users = { alice: newUser('alice', 'Alice', false), bob: newUser('bob', 'Bob', false), admin: newUser('admin', 'admin', true) };
@@ -335,6 +345,7 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
         pidFile: file('coturn/turnserver.pid'),
         logFile: coturnLog,
         userDb: file('coturn/turndb'),
+        listeners: profile.turn.listeners ?? 'all',
       }),
       { mode: 0o600 },
     );
@@ -347,8 +358,8 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
         `coturn on ${names.turnIp} (TCP and UDP ${TURN_PORTS.tls} and ${TURN_PORTS.plain})`,
         coturn,
         async () =>
-          (await tcpAccepts(names.turnIp, TURN_PORTS.tls, PROBE_TIMEOUT_MS)) &&
-          (await tcpAccepts(names.turnIp, TURN_PORTS.plain, PROBE_TIMEOUT_MS)) &&
+          (profile.turn.listeners === 'udp-only' ||
+            ((await tcpAccepts(names.turnIp, TURN_PORTS.tls, PROBE_TIMEOUT_MS)) && (await tcpAccepts(names.turnIp, TURN_PORTS.plain, PROBE_TIMEOUT_MS)))) &&
           (await stunBindingUdp(names.turnIp, TURN_PORTS.tls, PROBE_TIMEOUT_MS)) &&
           (await stunBindingUdp(names.turnIp, TURN_PORTS.plain, PROBE_TIMEOUT_MS)),
         coturnLog,
@@ -364,7 +375,7 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
       host: names.webIp,
       caFile: certs.caFile,
       users,
-      turn: { host: names.turnIp, secret: turnSecret, urls: turnUrls(names.turnIp, profile.turn.servers).flat() },
+      turn: { host: names.turnIp, secret: turnSecret, urls: turnUrls(profile.turn.unreachable ? unreachableTurnHost(names.turnIp) : names.turnIp, profile.turn.servers).flat() },
       versions: { nextcloud: profile.nextcloud.versionString, talk: profile.talk?.version ?? null },
       control: { url: instance.double.url, token: controlToken },
       stop: () => instance.stop(),

@@ -190,7 +190,7 @@ ${indent(extraTypes, 12)}
             proxy_request_buffering off;
             proxy_max_temp_file_size 0;
             # Talk's long polls hold a request 30 s.
-            proxy_read_timeout 120s;
+            proxy_read_timeout ${profile.web.proxyReadTimeoutS}s;
         }
 
         # Serve static files

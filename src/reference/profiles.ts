@@ -16,8 +16,12 @@ export interface Profile {
     /** status.php `versionstring` and capabilities `version.string`. */
     versionString: string;
   };
-  /** Talk (spreed) as installed and enabled; null = not installed (no routes, no files, no capabilities). */
-  talk: { version: string } | null;
+  /**
+   * Talk (spreed) as installed and enabled; null = not installed (no routes, no files, no capabilities).
+   * `groups`: enabled only for these groups (`occ app:enable spreed --groups …`): for anyone else
+   * the app is not loaded — no `spreed` capabilities, Talk's routes answer OCS 998 (404).
+   */
+  talk: { version: string; groups?: string[] } | null;
   web: {
     /** nginx terminates TLS on 443. false: port 80 serves Nextcloud itself. */
     tls: boolean;
@@ -27,6 +31,8 @@ export interface Profile {
     hsts: string | null;
     /** `system`: /etc/nginx/mime.types (has `application/wasm wasm`); `without-wasm`: a copy without that line. */
     mimeTypes: 'system' | 'without-wasm';
+    /** nginx `proxy_read_timeout` towards PHP, in seconds: below Talk's 30 s long poll, nginx cuts polls with 504. */
+    proxyReadTimeoutS: number;
   };
   /** Which of Talk's background blur files exist on disk (see src/talk/blur-assets.ts). */
   blurAssets: { wasm: boolean; tflite: boolean };
@@ -39,17 +45,37 @@ export interface Profile {
     servers: { schemes: ('turn' | 'turns')[]; port: number; protocols: ('udp' | 'tcp')[] }[];
     /** `shared`: Talk signs credentials with coturn's static-auth-secret; `wrong`: with another secret (coturn rejects them). */
     secret: 'shared' | 'wrong';
+    /** true: the URLs name an address in the instance's subnet that nobody holds (nothing answers). */
+    unreachable?: boolean;
+    /** `udp-only`: coturn runs with `no-tcp` and `no-tls` (no TCP or TLS listener). Default: all listeners. */
+    listeners?: 'all' | 'udp-only';
   };
   /** STUN servers in Talk's settings (app config `spreed stun_servers`), as ports on the TURN host. */
   stun: { ports: number[] };
   /** What serverinfo reports (`ocs.data.server.database`). */
-  database: { type: 'mysql' | 'pgsql' | 'sqlite3' | 'oci'; version: string };
+  database: {
+    type: 'mysql' | 'pgsql' | 'sqlite3' | 'oci';
+    version: string;
+    /**
+     * Whether the database stores 4-byte UTF-8 (emoji, characters outside the BMP). false = a
+     * utf8mb3 MySQL/MariaDB schema without `mysql.utf8mb4`: inserting such a character fails
+     * ("Incorrect string value", SQLSTATE HY000 1366) and Nextcloud answers HTTP 500.
+     */
+    utf8mb4: boolean;
+  };
   php: {
     /**
      * PHP-FPM `pm.max_children`: requests beyond it queue in the double the way they queue in
      * front of a full pool (a waiting long poll holds a worker). null = not a bottleneck.
      */
     maxChildren: number | null;
+  };
+  /** Chat delivery faults of the Talk double's long poll (ChatManager::waitForNewMessages). */
+  chat: {
+    /** A poll that found new messages answers only after this delay (a slow database or cache). */
+    deliveryDelayMs: number;
+    /** Every n-th comment of a conversation is never delivered to pollers; null = none lost. */
+    dropEveryNthComment: number | null;
   };
   /** Talk's signaling mode; only Talk's internal signaling (no high-performance backend) is modelled. */
   signaling: { mode: 'internal' };
@@ -60,14 +86,15 @@ const GOOD: Profile = {
   description: 'Everything right: Nextcloud 32.0.1 with Talk 22.0.2 over HTTPS (HTTP redirects, HSTS), blur files served as application/wasm, coturn on 443.',
   nextcloud: { version: '32.0.1.2', versionString: '32.0.1' },
   talk: { version: '22.0.2' },
-  web: { tls: true, redirectHttp: true, hsts: 'max-age=15768000; includeSubDomains', mimeTypes: 'system' },
+  web: { tls: true, redirectHttp: true, hsts: 'max-age=15768000; includeSubDomains', mimeTypes: 'system', proxyReadTimeoutS: 120 },
   blurAssets: { wasm: true, tflite: true },
   // Talk's recommendation (docs/TURN.md): one server on 443, `turn:` and `turns:`, UDP and TCP.
   turn: { servers: [{ schemes: ['turn', 'turns'], port: 443, protocols: ['udp', 'tcp'] }], secret: 'shared' },
   stun: { ports: [443] },
   // As serverinfo reports MariaDB 10.11 (nc32-samples/serverinfo-admin.json: type mysql, version without a -MariaDB suffix).
-  database: { type: 'mysql', version: '10.11.19' },
+  database: { type: 'mysql', version: '10.11.19', utf8mb4: true },
   php: { maxChildren: null },
+  chat: { deliveryDelayMs: 0, dropEveryNthComment: null },
   signaling: { mode: 'internal' },
 };
 
@@ -100,6 +127,57 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   }),
   'talk-missing': fault('talk-missing', 'Talk is not installed: no `spreed` capabilities, Talk API routes answer OCS 998 (404), no /apps/spreed files.', (p) => {
     p.talk = null;
+  }),
+  'talk-disabled': fault(
+    'talk-disabled',
+    'Talk is installed but enabled only for the group admin (`occ app:enable spreed --groups admin`): the test user gets no `spreed` capabilities and Talk routes answer OCS 998 (404).',
+    (p) => {
+      p.talk = { ...p.talk!, groups: ['admin'] };
+    },
+  ),
+  sqlite: fault('sqlite', 'Nextcloud runs on SQLite (serverinfo database type sqlite3), which Talk says must not be used.', (p) => {
+    p.database = { type: 'sqlite3', version: '3.40.1', utf8mb4: true };
+  }),
+  'old-database': fault('old-database', 'MariaDB 10.3 (end of life), below the 10.6–11.8 range Nextcloud 32 supports.', (p) => {
+    p.database = { ...p.database, version: '10.3.39' };
+  }),
+  'no-utf8mb4': fault(
+    'no-utf8mb4',
+    'MariaDB with a utf8mb3 schema and no `mysql.utf8mb4`: 4-byte UTF-8 (emoji) in a chat message or conversation name fails with a database error, HTTP 500.',
+    (p) => {
+      p.database = { ...p.database, utf8mb4: false };
+    },
+  ),
+  'turn-missing': fault('turn-missing', 'No TURN server configured in Talk: the signaling settings hand out none, so participants behind strict firewalls cannot connect.', (p) => {
+    p.turn.servers = [];
+  }),
+  'turn-unreachable': fault('turn-unreachable', "Talk's TURN settings name an address where nothing answers (a moved or firewalled TURN server).", (p) => {
+    p.turn.unreachable = true;
+  }),
+  'turn-wrong-secret': fault('turn-wrong-secret', "Talk signs TURN credentials with a secret that is not coturn's static-auth-secret: coturn rejects them (401).", (p) => {
+    p.turn.secret = 'wrong';
+  }),
+  'turn-not-443': fault('turn-not-443', 'TURN is configured only on the standard port 3478, which strict firewalls block.', (p) => {
+    p.turn.servers = [{ schemes: ['turn', 'turns'], port: 3478, protocols: ['udp', 'tcp'] }];
+  }),
+  'turn-udp-only': fault('turn-udp-only', 'coturn runs with no-tcp and no-tls: Talk offers TCP and TLS URLs, but only UDP is answered.', (p) => {
+    p.turn.listeners = 'udp-only';
+  }),
+  'worker-starvation': fault(
+    'worker-starvation',
+    'PHP-FPM pool of 4 workers (pm.max_children = 4): a few held chat long polls occupy every worker, so ordinary requests queue until a poll times out.',
+    (p) => {
+      p.php.maxChildren = 4;
+    },
+  ),
+  'proxy-cuts-long-polls': fault('proxy-cuts-long-polls', "nginx's proxy_read_timeout is 10 s, below Talk's 30 s long poll: idle polls end in 504 Gateway Timeout.", (p) => {
+    p.web.proxyReadTimeoutS = 10;
+  }),
+  'slow-delivery': fault('slow-delivery', 'Chat long polls that found new messages answer 3 s late (a slow database or cache): delivery latency is seconds.', (p) => {
+    p.chat.deliveryDelayMs = 3_000;
+  }),
+  lossy: fault('lossy', 'Every 5th chat message of a conversation is never delivered to polling clients.', (p) => {
+    p.chat.dropEveryNthComment = 5;
   }),
 };
 

@@ -2,7 +2,7 @@ import type { Ctx } from './context.ts';
 import { anonymousCapabilities, userCapabilities } from './capabilities.ts';
 import type { OcsOut, OcsRoute } from './ocs.ts';
 import type { User } from './store.ts';
-import { talkCapabilities } from './talk.ts';
+import { talkCapabilities, talkEnabledFor } from './talk.ts';
 
 /**
  * Nextcloud core's OCS endpoints the suite uses: capabilities, the current user, the
@@ -34,7 +34,7 @@ function versionJson(ctx: Ctx): Record<string, unknown> {
 function capabilities(ctx: Ctx, out: OcsOut): void {
   const caps = ctx.user ? userCapabilities(ctx.config.baseUrl) : anonymousCapabilities(ctx.config.baseUrl);
   const talk = ctx.config.profile.talk;
-  if (talk) caps['spreed'] = talkCapabilities(talk.version, ctx.user);
+  if (talk && talkEnabledFor(talk, ctx.user)) caps['spreed'] = talkCapabilities(talk.version, ctx.user);
   out.okWithEtag({ version: versionJson(ctx), capabilities: caps });
 }
 
@@ -178,6 +178,21 @@ function serverInfo(ctx: Ctx, out: OcsOut): void {
   });
 }
 
+/** Apps enabled on this server (the ones the samples' capabilities come from). */
+const CORE_APPS = [
+  'activity', 'app_api', 'bruteforcesettings', 'circles', 'dav', 'files', 'files_downloadlimit', 'files_sharing', 'notifications',
+  'password_policy', 'provisioning_api', 'recommendations', 'serverinfo', 'settings', 'systemtags', 'theming', 'user_status', 'weather_status',
+];
+
+/** provisioning_api AppsController::getApps (admins): `{apps: [ids]}`; `filter` enabled|disabled, none = all. */
+function listApps(ctx: Ctx, out: OcsOut): void {
+  const filter = ctx.param('filter');
+  const enabled = [...CORE_APPS, ...(ctx.config.profile.talk ? ['spreed'] : [])].sort();
+  if (filter === 'disabled') return out.ok({ apps: [] });
+  if (filter && filter !== 'enabled') return out.fail(400, '', [], 101);
+  out.ok({ apps: enabled });
+}
+
 export function nextcloudRoutes(): OcsRoute[] {
   return [
     { method: 'GET', path: '/cloud/capabilities', public: true, handler: capabilities },
@@ -186,5 +201,6 @@ export function nextcloudRoutes(): OcsRoute[] {
     { method: 'POST', path: '/cloud/users', handler: addUser },
     { method: 'DELETE', path: '/cloud/users/{userId}', handler: deleteUser },
     { method: 'GET', path: '/apps/serverinfo/api/v1/info', public: true, handler: serverInfo },
+    { method: 'GET', path: '/cloud/apps', admin: true, handler: listApps },
   ];
 }

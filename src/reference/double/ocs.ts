@@ -31,6 +31,8 @@ export interface OcsRoute {
   public?: boolean;
   /** No #[NoAdminRequired]: admins only. */
   admin?: boolean;
+  /** The route's app is loaded only for callers for whom this is true (apps enabled for groups); else the route does not exist (998). */
+  enabledFor?: (user: User | null) => boolean;
   handler: OcsHandler;
 }
 
@@ -188,6 +190,7 @@ export async function handleOcs(ctx: Ctx, version: 1 | 2, subPath: string, route
   let route: CompiledRoute | undefined;
   for (const r of routes) {
     if (r.method !== ctx.method && !(ctx.method === 'HEAD' && r.method === 'GET')) continue;
+    if (r.enabledFor && !r.enabledFor(ctx.user)) continue;
     const m = r.regex.exec(subPath);
     if (!m) continue;
     route = r;

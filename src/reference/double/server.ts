@@ -5,8 +5,8 @@ import { BodyTooLarge, Ctx, type DoubleConfig } from './context.ts';
 import { nextcloudRoutes, statusJson } from './nextcloud.ts';
 import { compileRoutes, handleOcs, sameSecret } from './ocs.ts';
 import { appPage, loginPage, notFoundPage, type Page, talkPage } from './pages.ts';
-import { Store } from './store.ts';
-import { talkRoutes } from './talk.ts';
+import { Store, type User } from './store.ts';
+import { talkEnabledFor, talkRoutes } from './talk.ts';
 
 /**
  * The Talk double's HTTP server: what PHP-FPM + Nextcloud would answer behind nginx. nginx hands
@@ -71,7 +71,8 @@ class WorkerPool {
 export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServer> {
   const { config, store } = opts;
   const log = opts.log ?? (() => {});
-  const routes = compileRoutes([...nextcloudRoutes(), ...(config.profile.talk ? talkRoutes() : [])]);
+  const talkFor = (user: User | null) => talkEnabledFor(config.profile.talk, user);
+  const routes = compileRoutes([...nextcloudRoutes(), ...(config.profile.talk ? talkRoutes().map((r) => ({ ...r, enabledFor: talkFor })) : [])]);
   const pool = new WorkerPool(config.profile.php.maxChildren);
   const stopping = new AbortController();
   // Every request in flight listens for the stop (hundreds during a long-poll load test).
@@ -165,6 +166,8 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
       const target = token ? `/call/${token}` : '/apps/spreed/';
       return ctx.redirect(`/login?redirect_url=${encodeURIComponent(target)}`);
     }
+    // An app enabled only for other groups is not loaded for this user: its page does not exist.
+    if (!talkFor(ctx.user)) return sendPage(ctx, 404, notFoundPage(ctx.requestToken(), false));
     sendPage(ctx, 200, talkPage({ ...appOptions(ctx), token }));
   }
 

@@ -48,6 +48,14 @@ export function turnUrls(host: string, servers: { schemes: string[]; port: numbe
   return servers.map((s) => s.schemes.flatMap((scheme) => s.protocols.map((p) => `${scheme}:${host}:${s.port}?transport=${p}`)));
 }
 
+/**
+ * The turn-unreachable fault: an address in the instance's /24 that no interface holds
+ * (10.213.N.4), so packets to it go nowhere and nothing answers, like a moved TURN server.
+ */
+export function unreachableTurnHost(turnHost: string): string {
+  return turnHost.replace(/\.\d+$/, '.4');
+}
+
 /** The `spreed` capability (lib/Capabilities.php, ResponseDefinitions TalkCapabilities), for a user or anonymous. */
 export function talkCapabilities(version: string, user: User | null): Record<string, unknown> {
   return {
@@ -354,6 +362,8 @@ function createRoom(ctx: Ctx, out: OcsOut): void {
   if (type !== ROOM_TYPE.group && type !== ROOM_TYPE.public) return out.fail(400, '', { error: 'type' });
   const name = (ctx.param('roomName') ?? '').trim();
   if (name === '' || name.length > 255) return out.fail(400, '', { error: 'name' });
+  // RoomService::createConversation does not catch the database exception.
+  if (rejectsFourByte(ctx, name)) return serverError(out);
   const room = ctx.store.createRoom(type, name, user);
   systemMessage(ctx, room, user, 'conversation_created');
   out.ok(roomJson(ctx, room, user, null), 201);
@@ -589,7 +599,18 @@ async function receiveMessages(ctx: Ctx, out: OcsOut): Promise<void> {
     ctx.store.longPolls--;
   }
   if (list.length === 0) return out.empty(304);
-  out.ok(render(list), 200, lastGiven(list));
+  const { deliveryDelayMs, dropEveryNthComment } = ctx.config.profile.chat;
+  // Profile `slow-delivery`: the answer is late (a slow database or cache), the worker stays busy.
+  if (deliveryDelayMs > 0 && !(await pollInterval(ctx.signal, deliveryDelayMs))) return;
+  // Profile `lossy`: every n-th comment of the conversation is skipped, but X-Chat-Last-Given
+  // still moves past it, so the client never asks for it again.
+  const delivered = dropEveryNthComment ? list.filter((m) => m.messageType !== 'comment' || commentIndex(ctx, room, m) % dropEveryNthComment !== 0) : list;
+  out.ok(render(delivered), 200, lastGiven(list));
+}
+
+/** 1-based position of a comment among the conversation's comments (for the `lossy` profile). */
+function commentIndex(ctx: Ctx, room: Room, m: ChatMessage): number {
+  return (ctx.store.messages.get(room.token) ?? []).filter((x) => x.messageType === 'comment' && x.id <= m.id).length;
 }
 
 /** ChatController::sendMessage. */
@@ -600,6 +621,9 @@ function sendMessage(ctx: Ctx, out: OcsOut): void {
   const text = ctx.param('message') ?? '';
   if (text.trim() === '') return out.fail(400, '', { error: 'message' });
   if ([...text].length > CHAT_MAX_LENGTH) return out.fail(413, '', { error: 'message' });
+  // ChatController::sendMessage turns any other exception of ChatManager::sendMessage (here the
+  // database's "Incorrect string value") into 400 {"error":"message"}.
+  if (rejectsFourByte(ctx, text)) return out.fail(400, '', { error: 'message' });
   let parentId: number | null = null;
   const replyTo = ctx.intParam('replyTo', 0);
   if (replyTo > 0) {
@@ -663,7 +687,7 @@ function signalingSettings(ctx: Ctx, out: OcsOut): void {
     helloAuthParams: { '1.0': { userid: user?.id ?? null, ticket }, '2.0': { token: fakeJwt(user?.id ?? null) } },
     stunservers: [{ urls: profile.stun.ports.map((port) => `stun:${turnHost}:${port}`) }],
     // One username for all servers (Config::getTurnSettings).
-    turnservers: turnUrls(turnHost, profile.turn.servers).map((urls) => ({ urls, username: creds.username, credential: creds.credential })),
+    turnservers: turnUrls(profile.turn.unreachable ? unreachableTurnHost(turnHost) : turnHost, profile.turn.servers).map((urls) => ({ urls, username: creds.username, credential: creds.credential })),
     sipDialinInfo: '',
     federation: null,
   });
@@ -762,6 +786,32 @@ function setUserSetting(ctx: Ctx, out: OcsOut): void {
   if (key !== 'blur_virtual_background' || (value !== 'yes' && value !== 'no')) return out.fail(400);
   ctx.user!.blurVirtualBackground = value === 'yes';
   out.ok([]);
+}
+
+/**
+ * Is Talk loaded for this caller? With `occ app:enable spreed --groups …` the app is loaded only
+ * for members of those groups (the double's only group is `admin`); anonymous callers are in none.
+ */
+export function talkEnabledFor(talk: { groups?: string[] } | null, user: User | null): boolean {
+  if (!talk) return false;
+  if (!talk.groups) return true;
+  return Boolean(user?.isAdmin && talk.groups.includes('admin'));
+}
+
+/** Characters outside the Basic Multilingual Plane: 4 bytes in UTF-8, which a utf8mb3 MySQL column cannot store. */
+const FOUR_BYTE_UTF8 = /[\u{10000}-\u{10FFFF}]/u;
+
+/**
+ * A 4-byte character on a database without utf8mb4 support (profile `database.utf8mb4` false):
+ * MySQL/MariaDB in strict mode reject the insert ("Incorrect string value", SQLSTATE HY000 1366).
+ */
+export function rejectsFourByte(ctx: Ctx, text: string): boolean {
+  return !ctx.config.profile.database.utf8mb4 && FOUR_BYTE_UTF8.test(text);
+}
+
+/** ocs/v1.php's catch-all for an uncaught exception: HTTP 500, OCS 996 (OCSController::RESPOND_SERVER_ERROR). */
+function serverError(out: OcsOut): void {
+  out.fail(500, 'Internal Server Error\n', [], 996);
 }
 
 const SPREED = '/apps/spreed/api';

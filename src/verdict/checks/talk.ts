@@ -15,4 +15,19 @@ export const TALK_CHECKS = [
       'Install and enable Talk: `occ app:install spreed` (or `occ app:enable spreed`). If it is installed, check that the test user is in ' +
       'the groups Talk is limited to (Administration settings > Talk > Limit to groups).',
   },
+  {
+    id: 'talk.signaling.hpb',
+    area: 'talk',
+    title: 'Talk uses a high-performance backend for signaling',
+    requirement:
+      "Talk's internal signaling serves small and medium installations; larger calls need the High-performance backend (Talk docs: quick install, " +
+      'scalability; Talk\'s setup check "High-performance backend").',
+    severity: 'should',
+    provenance: 'reported',
+    runsIn: 'node',
+    criterion: 'signaling settings of a conversation: `signalingMode` external or conversation_cluster with a `server` configured',
+    remedy:
+      'Set up the High-performance backend (nextcloud-spreed-signaling with Janus and NATS; Talk docs "Quick install") and enter it under ' +
+      'Administration settings > Talk > High-performance backend. Without it, calls work for a few participants only.',
+  },
 ] as const satisfies readonly CheckDefinition[];

@@ -23,12 +23,29 @@ interface ProfileCase {
   expected: Record<string, Expectation>;
 }
 
+/**
+ * Not a failure of these profiles but true of every reference platform: Talk's internal signaling
+ * (no high-performance backend) is a warning by design (talk.signaling.hpb).
+ */
+const INTERNAL_SIGNALING: Record<string, Expectation> = { 'talk.signaling.hpb': { verdict: 'warn', diagnosis: /internal signaling/ } };
+
 const CASES: ProfileCase[] = [
-  { profile: 'good', exitCode: 0, expected: {} },
+  {
+    profile: 'good',
+    exitCode: 0,
+    expected: {
+      ...INTERNAL_SIGNALING,
+      // Known limitation of the reference platform, not of the check: coturn's certificate comes
+      // from the per-run CA, which browsers do not trust for TURN over TLS (accepting the page's
+      // certificate does not extend to TURN), so `turns:` yields no relay candidate (701).
+      'turn.relay.tls': { verdict: 'warn', diagnosis: /turns:/ },
+    },
+  },
   {
     profile: 'http-only',
     exitCode: 1,
     expected: {
+      ...INTERNAL_SIGNALING,
       'https.tls.valid': { verdict: 'fail', diagnosis: /plain HTTP/ },
       'https.http.redirect': { verdict: 'fail', diagnosis: /served over plain HTTP .* instead of redirecting/ },
       'https.hsts': { verdict: 'warn', diagnosis: /plain HTTP/ },
@@ -39,6 +56,7 @@ const CASES: ProfileCase[] = [
     profile: 'wasm-wrong-mime',
     exitCode: 0,
     expected: {
+      ...INTERNAL_SIGNALING,
       'blur.assets.wasm.mime': { verdict: 'warn', diagnosis: /served as application\/octet-stream/ },
       'blur.browser.wasm-streaming': { verdict: 'warn', diagnosis: /wasm streaming compile failed/ },
     },
@@ -47,6 +65,7 @@ const CASES: ProfileCase[] = [
     profile: 'wasm-missing',
     exitCode: 1,
     expected: {
+      ...INTERNAL_SIGNALING,
       'blur.assets.wasm.served': { verdict: 'fail', diagnosis: /is not served \(HTTP 401\)/ },
       'blur.assets.wasm.mime': { verdict: 'warn', diagnosis: /application\/json.*HTTP 401/ },
       'blur.browser.wasm-compiles': { verdict: 'fail', diagnosis: /does not compile in this browser/ },
@@ -57,6 +76,7 @@ const CASES: ProfileCase[] = [
     profile: 'tflite-missing',
     exitCode: 1,
     expected: {
+      ...INTERNAL_SIGNALING,
       'blur.assets.tflite.served': { verdict: 'fail', diagnosis: /selfie_segmentation_landscape\.tflite is not served \(HTTP 401\)/ },
     },
   },
@@ -64,6 +84,7 @@ const CASES: ProfileCase[] = [
     profile: 'talk-missing',
     exitCode: 1,
     expected: {
+      'talk.signaling.hpb': { verdict: 'not-run' },
       'talk.installed': { verdict: 'fail', diagnosis: /no `spreed` entry/ },
       'blur.assets.wasm.served': { verdict: 'not-run' },
       'blur.assets.wasm.mime': { verdict: 'not-run' },

@@ -72,13 +72,18 @@ test.describe('TURN credentials', () => {
     ]);
   });
 
-  test('coturn is configured as Talk documents it, without denying private peers', () => {
+  test("coturn is configured as Talk documents it, with Talk's denied-peer list re-opened only for the instance's own /24", () => {
     const conf = renderCoturnConfig({ host: '10.213.5.3', secret: 's3cr3t', certFile: '/c', keyFile: '/k', pidFile: '/p', logFile: '/l', userDb: '/d' });
     for (const line of ['use-auth-secret', 'static-auth-secret=s3cr3t', 'fingerprint', 'listening-ip=10.213.5.3', 'relay-ip=10.213.5.3', 'no-cli', 'no-multicast-peers', 'total-quota=0', 'bps-capacity=0', 'stale-nonce', 'tls-listening-port=443', 'listening-port=3478']) {
       expect(conf.split('\n'), line).toContain(line);
     }
     expect(conf).toMatch(/^realm=/m);
-    expect(conf).not.toMatch(/^denied-peer-ip/m);
+    // Talk's docs/TURN.md list (talk-reference.md section 10), so the relay cannot reach private networks…
+    for (const range of ['10.0.0.0-10.255.255.255', '127.0.0.0-127.255.255.255', '192.168.0.0-192.168.255.255', '172.16.0.0-172.31.255.255']) {
+      expect(conf, range).toContain(`denied-peer-ip=${range}`);
+    }
+    // …except the instance's own test hosts, which the relay-to-relay probe and the browsers use.
+    expect(conf.split('\n')).toContain('allowed-peer-ip=10.213.5.0-10.213.5.255');
   });
 });
 

@@ -1,0 +1,149 @@
+import { TalkError } from '../talk/errors.ts';
+import { type HttpClient, LONG_POLL_TIMEOUT_MS } from '../talk/http.ts';
+import type { OcsClient } from '../talk/ocs.ts';
+import { CHAT_POLL_TIMEOUT_S, type ErrorKind, classifyError, nowMs } from './engine.ts';
+
+const SPREED = 'apps/spreed/api';
+/**
+ * Real time the K polls get to reach PHP and start waiting before ordinary requests are timed:
+ * a request needs a few ms on loopback, a TLS handshake through a proxy well under a second.
+ */
+export const POLLS_SETTLE_MS = 2_000;
+/**
+ * An ordinary request (status.php, a chat send) while K polls are held is given this long: long
+ * enough to tell "slow" from "queued behind the polls", short enough that a starved pool (which
+ * frees a worker only when a poll times out after 30 s) keeps the check bounded.
+ */
+export const ORDINARY_PROBE_TIMEOUT_MS = 5_000;
+/** A poll with timeout=30 is held 30 checks of 1 s; anything much shorter was cut. */
+export const MIN_HELD_MS = 28_000;
+/** Ordinary requests timed per phase. */
+const STATUS_SAMPLES = 3;
+
+export type Timed = { ms: number; error: null } | { ms: number; error: ErrorKind; message: string };
+
+async function timed(fn: () => Promise<unknown>): Promise<Timed> {
+  const t = nowMs();
+  try {
+    await fn();
+    return { ms: Math.round(nowMs() - t), error: null };
+  } catch (err) {
+    return { ms: Math.round(nowMs() - t), error: classifyError(err), message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+export interface StarvationResult {
+  k: number;
+  idle: { status: Timed[]; send: Timed };
+  held: { status: Timed[]; send: Timed };
+  /** Pollers that received the message sent while they were held. */
+  delivered: number;
+  /** Slowest delivery to a poller, ms after the send started; null when not everyone got it. */
+  deliveryMs: number | null;
+  pollErrors: Partial<Record<ErrorKind, number>>;
+}
+
+/**
+ * K chat long polls held open (each its own session), then ordinary requests timed, then one
+ * message posted that must wake every poller. What catches a PHP pool smaller than the number
+ * of waiting clients (nextcloud/spreed#2211) and mod_php under a threaded MPM.
+ */
+export async function probeStarvation(o: {
+  http: HttpClient;
+  sender: OcsClient;
+  pollers: OcsClient[];
+  token: string;
+  deliveryBoundMs: number;
+  tag: string;
+}): Promise<StarvationResult> {
+  const { http, sender, pollers, token } = o;
+  const status = () => timed(() => http.request('status.php', { timeoutMs: ORDINARY_PROBE_TIMEOUT_MS }).then((r) => {
+    if (r.status !== 200) throw new TalkError('HTTP_STATUS', `status.php answered ${r.status}`, { status: r.status });
+  }));
+  let lastId = 0;
+  const send = (text: string) =>
+    timed(async () => {
+      const r = await sender.post<{ id: number }>(`${SPREED}/v1/chat/${token}`, { message: text }, { expect: [201], timeoutMs: ORDINARY_PROBE_TIMEOUT_MS });
+      lastId = r.data.id;
+    });
+
+  const idleStatus: Timed[] = [];
+  for (let i = 0; i < STATUS_SAMPLES; i++) idleStatus.push(await status());
+  const idleSend = await send(`[${o.tag}] idle`);
+
+  const stop = new AbortController();
+  const pollErrors: Partial<Record<ErrorKind, number>> = {};
+  let sendStarted = Number.POSITIVE_INFINITY;
+  let delivered = 0;
+  let slowest = 0;
+  let allIn: () => void = () => {};
+  const everyone = new Promise<void>((r) => (allIn = r));
+  const polls = pollers.map(async (p) => {
+    let lastKnown = lastId;
+    while (!stop.signal.aborted) {
+      try {
+        const r = await p.get<{ message: string }[]>(`${SPREED}/v1/chat/${token}`, {
+          query: { lookIntoFuture: 1, timeout: CHAT_POLL_TIMEOUT_S, lastKnownMessageId: lastKnown, setReadMarker: 0 },
+          expect: [200, 304],
+          timeoutMs: LONG_POLL_TIMEOUT_MS,
+          signal: stop.signal,
+        });
+        if (r.status === 304) continue;
+        lastKnown = Number(r.headers['x-chat-last-given']) || lastKnown;
+        if ((r.data ?? []).some((m) => m.message === `[${o.tag}] held`)) {
+          slowest = Math.max(slowest, nowMs() - sendStarted);
+          if (++delivered === pollers.length) allIn();
+          return;
+        }
+      } catch (err) {
+        if (stop.signal.aborted) return;
+        const kind = classifyError(err);
+        pollErrors[kind] = (pollErrors[kind] ?? 0) + 1;
+        return;
+      }
+    }
+  });
+
+  await new Promise((r) => setTimeout(r, POLLS_SETTLE_MS));
+  const heldStatus = await Promise.all(Array.from({ length: STATUS_SAMPLES }, () => status()));
+  sendStarted = nowMs();
+  const heldSend = await send(`[${o.tag}] held`);
+  const remaining = Math.max(0, o.deliveryBoundMs - (nowMs() - sendStarted));
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([everyone, new Promise((r) => (timer = setTimeout(r, remaining)))]);
+  clearTimeout(timer);
+  stop.abort();
+  await Promise.allSettled(polls);
+  return {
+    k: pollers.length,
+    idle: { status: idleStatus, send: idleSend },
+    held: { status: heldStatus, send: heldSend },
+    delivered,
+    deliveryMs: delivered === pollers.length ? Math.round(slowest) : null,
+    pollErrors,
+  };
+}
+
+export interface NotCutResult {
+  heldMs: number;
+  status: number | null;
+  error: ErrorKind | null;
+  message: string | null;
+  via: string | null;
+}
+
+/** One chat poll with timeout=30 in a quiet conversation: held ~30 s, then 304. */
+export async function probeLongPoll(o: { poller: OcsClient; token: string; lastKnownMessageId: number }): Promise<NotCutResult> {
+  const t = nowMs();
+  try {
+    const r = await o.poller.get(`${SPREED}/v1/chat/${o.token}`, {
+      query: { lookIntoFuture: 1, timeout: CHAT_POLL_TIMEOUT_S, lastKnownMessageId: o.lastKnownMessageId, setReadMarker: 0 },
+      expect: [200, 304],
+      timeoutMs: LONG_POLL_TIMEOUT_MS,
+    });
+    return { heldMs: Math.round(nowMs() - t), status: r.status, error: null, message: null, via: r.headers['server'] ?? null };
+  } catch (err) {
+    const status = err instanceof TalkError ? (err.details.status ?? null) : null;
+    return { heldMs: Math.round(nowMs() - t), status, error: classifyError(err), message: err instanceof Error ? err.message : String(err), via: null };
+  }
+}

@@ -1,0 +1,60 @@
+import { expect, test } from '@playwright/test';
+import { type CertifyRun, runCertify } from '../certification/run-certify.ts';
+
+/**
+ * The load checks against the reference platform: `good` passes all three, each load fault
+ * profile fails the right check with the right diagnosis. A short load (20 participants,
+ * 2 msg/s, 15 s) keeps `npm test` bounded; real certifications default to 50 / 1 / 60 s.
+ */
+const SHORT_LOAD = { TALK_LOAD_PARTICIPANTS: '20', TALK_LOAD_RATE: '2', TALK_LOAD_DURATION_S: '15', TALK_LOAD_RAMP_UP_S: '3', TALK_LOAD_POLLS_HELD: '8' };
+
+interface Case {
+  profile: string;
+  /** Check id → expected verdict and a diagnosis pattern; checks not listed must pass. */
+  expected: Record<string, { verdict: string; diagnosis?: RegExp }>;
+  /** Only these checks are run (fault profiles skip what they do not break, to save time). */
+  grep: string;
+}
+
+test.describe.configure({ mode: 'parallel' });
+
+const CASES: Case[] = [
+  { profile: 'good', grep: '@load', expected: {} },
+  {
+    profile: 'worker-starvation',
+    grep: 'long polls do not starve',
+    expected: { 'load.longpoll.no-starvation': { verdict: 'fail', diagnosis: /queue behind the 8 held long polls.*pm\.max_children/ } },
+  },
+  {
+    profile: 'proxy-cuts-long-polls',
+    grep: 'held 30 s and not cut',
+    expected: { 'load.longpoll.not-cut': { verdict: 'fail', diagnosis: /cut after 1\d\.\d s with HTTP 504 \(Gateway Timeout\).*proxy/ } },
+  },
+  {
+    profile: 'slow-delivery',
+    grep: 'delivered to every participant',
+    expected: { 'load.chat.under-load': { verdict: 'fail', diagnosis: /p95 delivery latency .* is above 2000 ms/ } },
+  },
+  {
+    profile: 'lossy',
+    grep: 'delivered to every participant',
+    expected: { 'load.chat.under-load': { verdict: 'fail', diagnosis: /deliveries never arrived: messages are lost/ } },
+  },
+];
+
+for (const c of CASES) {
+  test(`load checks on reference profile ${c.profile}`, async () => {
+    test.setTimeout(240_000);
+    const run: CertifyRun = await runCertify({ TALK_PROFILE: c.profile, TALK_BROWSERS: 'chromium', ...SHORT_LOAD }, ['--', '--grep', c.grep]);
+    const load = run.report.checks.filter((ch) => ch.id.startsWith('load.') && ch.verdict !== 'not-run');
+    expect(load.length, run.output).toBeGreaterThan(0);
+    const problems: string[] = [];
+    for (const ch of load) {
+      const want = c.expected[ch.id] ?? { verdict: 'pass' };
+      if (ch.verdict !== want.verdict) problems.push(`${ch.id}: expected ${want.verdict}, got ${ch.verdict} — ${ch.diagnosis ?? ch.observed}`);
+      if (want.diagnosis && !want.diagnosis.test(ch.diagnosis ?? '')) problems.push(`${ch.id}: diagnosis "${ch.diagnosis}" does not match ${want.diagnosis}`);
+    }
+    for (const id of Object.keys(c.expected)) if (!load.some((ch) => ch.id === id)) problems.push(`${id} did not run`);
+    expect(problems, run.output).toEqual([]);
+  });
+}
