@@ -16,4 +16,10 @@ export default defineConfig({
   forbidOnly: true,
   retries: 0,
   reporter: [['list'], ['./tests/selftest/summary-reporter.ts']],
+  projects: [
+    { name: 'selftest', testIgnore: ['load/**'] },
+    // Checks that measure latency must not share 2 cores with browser runs: they run after
+    // everything else, one file at a time.
+    { name: 'timing', testMatch: ['load/**/*.spec.ts'], dependencies: ['selftest'], fullyParallel: false },
+  ],
 });

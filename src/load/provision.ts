@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Ledger } from '../ledger/index.ts';
 import type { Dispatcher } from 'undici';
 import type { Credentials } from '../config/index.ts';
 import { registerSecret } from '../redact/index.ts';
@@ -40,6 +41,8 @@ export class LoadResources {
   constructor(
     readonly target: LoadTargetInfo,
     readonly worker: number,
+    /** Records every user and conversation the moment it exists, so a killed run can be swept. */
+    private readonly ledger?: Ledger,
   ) {
     this.dispatcher = createDispatcher(target.caFile);
   }
@@ -58,6 +61,7 @@ export class LoadResources {
   /** A group conversation named with the run id; returns its token. */
   async createRoom(owner: OcsClient, purpose: string): Promise<string> {
     const res = await owner.post<{ token: string }>(`${SPREED}/v4/room`, { roomType: ROOM_TYPE_GROUP, roomName: `${this.target.runId} ${purpose}` }, { expect: [200, 201] });
+    this.ledger?.created('conversation', res.data.token, this.target.url, owner.user ?? 'anonymous');
     this.rooms.push({ token: res.data.token, owner });
     return res.data.token;
   }
@@ -78,6 +82,7 @@ export class LoadResources {
         const password = randomBytes(18).toString('base64url');
         registerSecret(password);
         await adminClient.post('cloud/users', { userid: id, password });
+        this.ledger?.created('user', id, this.target.url, admin.user);
         this.users.push(id);
         await owner.post(`${SPREED}/v4/room/${token}/participants`, { newParticipant: id, source: 'users' });
         clients.push(this.client({ user: id, password }));
@@ -94,12 +99,18 @@ export class LoadResources {
   async cleanup(): Promise<string[]> {
     const problems: string[] = [];
     for (const r of this.rooms.splice(0)) {
-      await r.owner.delete(`${SPREED}/v4/room/${r.token}`, { expect: [200, 404] }).catch((e: unknown) => problems.push(`conversation ${r.token}: ${String(e)}`));
+      await r.owner
+        .delete(`${SPREED}/v4/room/${r.token}`, { expect: [200, 404] })
+        .then(() => this.ledger?.deleted('conversation', r.token, this.target.url, r.owner.user ?? 'anonymous'))
+        .catch((e: unknown) => problems.push(`conversation ${r.token}: ${String(e)}`));
     }
     if (this.users.length && this.target.admin) {
       const admin = this.client(this.target.admin);
       for (const id of this.users.splice(0)) {
-        await admin.delete(`cloud/users/${encodeURIComponent(id)}`).catch((e: unknown) => problems.push(`user ${id}: ${String(e)}`));
+        await admin
+          .delete(`cloud/users/${encodeURIComponent(id)}`)
+          .then(() => this.ledger?.deleted('user', id, this.target.url, admin.user!))
+          .catch((e: unknown) => problems.push(`user ${id}: ${String(e)}`));
       }
     }
     await this.dispatcher.close();

@@ -16,7 +16,9 @@ interface Case {
   grep: string;
 }
 
-test.describe.configure({ mode: 'parallel' });
+// Delivery latencies are measured here: one run at a time, in the `timing` project, which runs
+// after every other self-test (playwright.selftest.config.ts), so no browser competes for the CPU.
+test.describe.configure({ mode: 'serial' });
 
 const CASES: Case[] = [
   { profile: 'good', grep: '@load', expected: {} },

@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { request } from 'undici';
+import { ledgerDir } from '../../../src/ledger/index.ts';
+import { type ReferencePlatform, startReferencePlatform } from '../../../src/reference/index.ts';
+import { ROOT, runCli } from '../certification/run-certify.ts';
+
+/**
+ * A certification killed in the middle — Ctrl-C (SIGINT to the whole process group, as a terminal
+ * sends it) or SIGKILL of the runner and its workers — leaves nothing on the target once swept.
+ * The target is a reference platform that outlives the runs (started here, certified as a URL).
+ * The check killed mid-way is load.longpoll.not-cut, which holds a conversation for 30 s.
+ */
+test.describe.configure({ mode: 'serial' });
+
+let platform: ReferencePlatform;
+
+test.beforeAll(async ({}, testInfo) => {
+  platform = await startReferencePlatform({ profile: 'good', runId: 'tc-selftest-interrupt', workDir: path.join(testInfo.project.outputDir, 'interrupt-platform') });
+});
+test.afterAll(async () => {
+  await platform?.stop();
+});
+
+async function onTarget(): Promise<{ users: number; rooms: number }> {
+  const res = await request(new URL('__reference/state', platform.control.url), { headers: { 'x-reference-control': platform.control.token } });
+  return (await res.body.json()) as { users: number; rooms: number };
+}
+
+function env(reportDir: string): Record<string, string> {
+  const { alice, bob, admin } = platform.users;
+  return {
+    TALK_URL: platform.url,
+    TALK_CA_FILE: platform.caFile,
+    TALK_USER: alice.user,
+    TALK_PASSWORD: alice.password,
+    TALK_USER2: bob.user,
+    TALK_PASSWORD2: bob.password,
+    TALK_ADMIN_USER: admin.user,
+    TALK_ADMIN_PASSWORD: admin.password,
+    TALK_BROWSERS: 'chromium',
+    TALK_REPORT_DIR: reportDir,
+  };
+}
+
+/** Lines of every ledger in the folder that record a creation. */
+function createdInLedgers(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.jsonl'))
+    .flatMap((f) => readFileSync(path.join(dir, f), 'utf8').split('\n'))
+    .filter((l) => l.includes('"op":"created"')).length;
+}
+
+/** Starts a certification in its own process group, waits until it has created something on the target, then sends `signal` to the group. */
+async function killMidRun(reportDir: string, signal: NodeJS.Signals): Promise<number | null> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(childEnv)) if (k.startsWith('TALK_')) delete childEnv[k];
+  Object.assign(childEnv, env(reportDir), { TALK_CERTIFY_NO_DOTENV: '1' });
+  const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'src', 'cli', 'certify.ts'), '--', '--grep', 'not cut by a proxy'], {
+    cwd: ROOT,
+    env: childEnv,
+    stdio: 'ignore',
+    detached: true,
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await expect.poll(() => createdInLedgers(ledgerDir(reportDir)), { timeout: 60_000, message: 'the run created its conversation' }).toBeGreaterThan(0);
+  process.kill(-child.pid!, signal);
+  return exited;
+}
+
+for (const signal of ['SIGINT', 'SIGKILL'] as const) {
+  test(`a run killed with ${signal} in the middle of a check leaves nothing on the target after the sweep`, async () => {
+    const baseline = await onTarget();
+    const reportDir = mkdtempSync(path.join(os.tmpdir(), `tc-interrupt-${signal}-`));
+    await killMidRun(reportDir, signal);
+    const afterKill = await onTarget();
+    if (signal === 'SIGKILL') {
+      // Nothing could run any teardown: the conversation is still there, and only the ledger knows it.
+      expect(afterKill.rooms).toBeGreaterThan(baseline.rooms);
+    }
+    const sweep = await runCli(env(reportDir), ['--sweep']);
+    expect(sweep.exitCode, sweep.output).toBe(0);
+    expect(sweep.output).toMatch(/Swept .*: \d+ deleted, \d+ already gone, 0 left/);
+    const afterSweep = await onTarget();
+    expect(afterSweep).toMatchObject({ rooms: baseline.rooms, users: baseline.users });
+    if (signal === 'SIGKILL') expect(sweep.output).toMatch(/swept conversation \w+ of run tc-/);
+  });
+}
