@@ -114,6 +114,8 @@ for (const c of CASES) {
       expect(run.exitCode, run.output).toBe(Math.max(c.exitCode, 1));
       expect(run.report.error).toBeNull();
       if (c.profile === 'good') {
+        // No .env and no TALK_URL: the CLI says it falls back to the reference platform.
+        expect(run.output).toContain('No .env file and no TALK_URL: certifying the built-in reference platform (profile "good")');
         // Certified but for the load area it left out: no must check failed, and only load checks did not run.
         expect(run.report.summary.mustFailed).toEqual([]);
         expect(run.report.summary.mustNotRun.every((l) => l.startsWith('load.')), run.report.summary.mustNotRun.join(', ')).toBe(true);

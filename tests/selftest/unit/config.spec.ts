@@ -69,3 +69,10 @@ test('.env.example documents every variable of the schema, and nothing else', ()
   const documented = [...readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8').matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]);
   expect(documented.sort()).toEqual(Object.keys(envSchema.shape).sort());
 });
+
+test('load settings above the safety caps are refused unless explicitly overridden; the absolute limit never', () => {
+  expect(problems({ TALK_LOAD_PARTICIPANTS: '5000' })).toMatch(/TALK_LOAD_PARTICIPANTS is 5000, above the safety cap of \d+; set TALK_LOAD_OVERRIDE_CAPS=1/);
+  expect(() => parseConfig({ TALK_LOAD_PARTICIPANTS: '5000', TALK_LOAD_OVERRIDE_CAPS: '1' })).not.toThrow();
+  expect(problems({ TALK_LOAD_PARTICIPANTS: '50000', TALK_LOAD_OVERRIDE_CAPS: '1' })).toContain('TALK_LOAD_PARTICIPANTS');
+  expect(problems({ TALK_LOAD_SENDERS: '10', TALK_LOAD_PARTICIPANTS: '5' })).toMatch(/TALK_LOAD_SENDERS must not exceed TALK_LOAD_PARTICIPANTS/);
+});
