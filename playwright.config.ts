@@ -22,7 +22,7 @@ const EXPECT_TIMEOUT_MS = 10_000;
 
 const browserProjects: Project<BrowserOptions>[] = detectBrowsers(config.browsers).map((b) => ({
   name: b.name,
-  grep: /@browser/,
+  grep: /@in-browser/,
   metadata: { talkBrowser: b.record },
   use: {
     talkBrowser: b.record,
@@ -59,5 +59,5 @@ export default defineConfig<BrowserOptions>({
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
   },
-  projects: [{ name: 'platform', grep: /@node/, use: { talkBrowser: null } }, ...browserProjects],
+  projects: [{ name: 'platform', grep: /@in-node/, use: { talkBrowser: null } }, ...browserProjects],
 });

@@ -95,8 +95,8 @@ export default defineConfig({
     ['blob', { outputDir: ${JSON.stringify(path.join(shardDir, 'blob'))} }],
   ],
   projects: [
-    { name: 'platform', grep: /@node/ },
-    { name: 'webkit', grep: /@browser/, metadata: { talkBrowser: { project: 'webkit', name: 'webkit', version: null, channel: null, executable: null, notRunReason: 'WebKit not installed' } } },
+    { name: 'platform', grep: /@in-node/ },
+    { name: 'webkit', grep: /@in-browser/, metadata: { talkBrowser: { project: 'webkit', name: 'webkit', version: null, channel: null, executable: null, notRunReason: 'WebKit not installed' } } },
   ],
 });
 `;
