@@ -274,24 +274,7 @@ export function userCapabilities(base: string): Record<string, unknown> {
     systemtags: {
       enabled: true,
     },
-    theming: {
-      name: 'Nextcloud',
-      productName: 'Nextcloud',
-      url: 'https://nextcloud.com',
-      slogan: 'a safe home for all your data',
-      color: '#00679e',
-      'color-text': '#ffffff',
-      'color-element': '#00679e',
-      'color-element-bright': '#00679e',
-      'color-element-dark': '#00679e',
-      logo: `${base}core/img/logo/logo.svg?v=0`,
-      background: `${base}apps/theming/img/background/jo-myoung-hee-fluid.webp`,
-      'background-text': '#ffffff',
-      'background-plain': false,
-      'background-default': true,
-      logoheader: `${base}core/img/logo/logo.svg?v=0`,
-      favicon: `${base}core/img/logo/logo.svg?v=0`,
-    },
+    theming: theming(base),
     user_status: {
       enabled: true,
       restore: true,
@@ -314,23 +297,28 @@ export function anonymousCapabilities(base: string): Record<string, unknown> {
     app_api: {
       version: '32.0.0',
     },
-    theming: {
-      name: 'Nextcloud',
-      productName: 'Nextcloud',
-      url: 'https://nextcloud.com',
-      slogan: 'a safe home for all your data',
-      color: '#00679e',
-      'color-text': '#ffffff',
-      'color-element': '#00679e',
-      'color-element-bright': '#00679e',
-      'color-element-dark': '#00679e',
-      logo: `${base}core/img/logo/logo.svg?v=0`,
-      background: `${base}apps/theming/img/background/jo-myoung-hee-fluid.webp`,
-      'background-text': '#ffffff',
-      'background-plain': false,
-      'background-default': true,
-      logoheader: `${base}core/img/logo/logo.svg?v=0`,
-      favicon: `${base}core/img/logo/logo.svg?v=0`,
-    },
+    theming: theming(base),
+  };
+}
+
+/** The theming capability, the same for anonymous and logged-in callers (nc32-samples). */
+function theming(base: string) {
+  return {
+    name: 'Nextcloud',
+    productName: 'Nextcloud',
+    url: 'https://nextcloud.com',
+    slogan: 'a safe home for all your data',
+    color: '#00679e',
+    'color-text': '#ffffff',
+    'color-element': '#00679e',
+    'color-element-bright': '#00679e',
+    'color-element-dark': '#00679e',
+    logo: `${base}core/img/logo/logo.svg?v=0`,
+    background: `${base}apps/theming/img/background/jo-myoung-hee-fluid.webp`,
+    'background-text': '#ffffff',
+    'background-plain': false,
+    'background-default': true,
+    logoheader: `${base}core/img/logo/logo.svg?v=0`,
+    favicon: `${base}core/img/logo/logo.svg?v=0`,
   };
 }

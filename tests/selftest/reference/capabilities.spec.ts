@@ -1,0 +1,18 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { anonymousCapabilities, userCapabilities } from '../../../src/reference/double/capabilities.ts';
+
+const SAMPLES = new URL('../../../../shared/nc32-samples/', import.meta.url);
+test.skip(!existsSync(SAMPLES), `the captured Nextcloud samples are not beside this checkout (${SAMPLES.pathname}); CI and the workplace have them`);
+
+/** The double's capabilities are those a real Nextcloud 32.0.1 sent (shared/nc32-samples, captured on https://localhost/). */
+const sample = (name: string) =>
+  (JSON.parse(readFileSync(new URL(name, SAMPLES), 'utf8')) as { ocs: { data: { capabilities: Record<string, unknown> } } }).ocs.data.capabilities;
+
+test('capabilities of a logged-in user match the real Nextcloud 32.0.1 sample (Talk absent there)', () => {
+  expect(userCapabilities('https://localhost/')).toEqual(sample('capabilities-alice.json'));
+});
+
+test('anonymous capabilities match the real sample', () => {
+  expect(anonymousCapabilities('https://localhost/')).toEqual(sample('capabilities-anonymous.json'));
+});
