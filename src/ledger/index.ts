@@ -13,10 +13,17 @@ import path from 'node:path';
 export type LedgerKind = 'conversation' | 'user';
 
 export interface LedgerEntry {
-  op: 'created' | 'deleted';
+  /**
+   * `intent` is written before the request that creates the object (write-ahead): a run killed
+   * while that request is in flight leaves an intent without `created`, and the sweeper finds
+   * the object by the exact name the intent recorded.
+   */
+  op: 'intent' | 'created' | 'deleted';
   kind: LedgerKind;
-  /** Conversation token or user id. */
+  /** Conversation token or user id; for an intent, the exact name (conversation) or id (user) it will have. */
   id: string;
+  /** On `created`: the intent it fulfils. */
+  intent?: string;
   /** The Nextcloud base URL it lives on. */
   target: string;
   /** The account that can delete it (conversation owner; admin for users). */
@@ -29,7 +36,9 @@ export interface LedgerEntry {
 
 export interface PendingObject {
   kind: LedgerKind;
+  /** Token or user id; for an unfulfilled intent (`byName`), the exact name recorded before creation. */
   id: string;
+  byName: boolean;
   target: string;
   owner: string;
   runId: string;
@@ -52,8 +61,13 @@ export class Ledger {
     this.file = path.join(dir, `${runId}.jsonl`);
   }
 
-  created(kind: LedgerKind, id: string, target: string, owner: string): void {
-    this.append({ op: 'created', kind, id, target, owner });
+  /** Before the creating request: the exact (run-unique) name or id the object will have. */
+  intent(kind: LedgerKind, key: string, target: string, owner: string): void {
+    this.append({ op: 'intent', kind, id: key, target, owner });
+  }
+
+  created(kind: LedgerKind, id: string, target: string, owner: string, intent?: string): void {
+    this.append({ op: 'created', kind, id, target, owner, ...(intent !== undefined ? { intent } : {}) });
   }
 
   deleted(kind: LedgerKind, id: string, target: string, owner: string): void {
@@ -90,10 +104,19 @@ function readEntries(file: string): LedgerEntry[] {
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+  // A killed worker whose parent died too stays a zombie until an init process reaps it (many
+  // containers have none): kill(pid, 0) still succeeds, but the process is dead.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).charAt(0);
+    if (state === 'Z' || state === 'X') return false;
+  } catch {
+    // No /proc (not Linux): trust kill(pid, 0).
+  }
+  return true;
 }
 
 /**
@@ -111,12 +134,20 @@ export function pendingObjects(dir: string, exceptRunId?: string): PendingObject
     if (runId === exceptRunId) continue;
     if (entries.some((e) => e.pid !== process.pid && alive(e.pid))) continue;
     const open = new Map<string, LedgerEntry>();
+    const intents = new Map<string, LedgerEntry>();
     for (const e of entries) {
       const key = `${e.kind}\u0000${e.target}\u0000${e.id}`;
-      if (e.op === 'created') open.set(key, e);
-      else open.delete(key);
+      if (e.op === 'intent') intents.set(key, e);
+      else if (e.op === 'created') {
+        open.set(key, e);
+        if (e.intent !== undefined) intents.delete(`${e.kind}\u0000${e.target}\u0000${e.intent}`);
+      } else {
+        open.delete(key);
+        intents.delete(key);
+      }
     }
-    for (const e of open.values()) out.push({ kind: e.kind, id: e.id, target: e.target, owner: e.owner, runId: e.runId, file });
+    for (const e of open.values()) out.push({ kind: e.kind, id: e.id, byName: false, target: e.target, owner: e.owner, runId: e.runId, file });
+    for (const e of intents.values()) out.push({ kind: e.kind, id: e.id, byName: e.kind === 'conversation', target: e.target, owner: e.owner, runId: e.runId, file });
   }
   return out;
 }

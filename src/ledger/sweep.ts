@@ -42,12 +42,23 @@ export async function sweepLedgers(config: Config, currentRunId: string | undefi
         result.left.push({ object: o, reason: `no credentials for its owner "${o.owner}" (nor admin credentials)` });
         continue;
       }
-      const path = o.kind === 'conversation' ? `apps/spreed/api/v4/room/${encodeURIComponent(o.id)}` : `cloud/users/${encodeURIComponent(o.id)}`;
       try {
-        const res = await clientFor(who).delete(path, { expect: [200, 404] });
+        const client = clientFor(who);
+        // An intent never confirmed: the conversation may or may not exist; it is found by the
+        // exact name the ledger recorded (unique to that run), never by a pattern.
+        const tokens =
+          o.kind === 'conversation' && o.byName
+            ? (await client.get<{ token: string; name: string }[]>('apps/spreed/api/v4/room')).data.filter((r) => r.name === o.id).map((r) => r.token)
+            : [o.id];
+        let deleted = 0;
+        for (const id of tokens) {
+          const path = o.kind === 'conversation' ? `apps/spreed/api/v4/room/${encodeURIComponent(id)}` : `cloud/users/${encodeURIComponent(id)}`;
+          const res = await client.delete(path, { expect: [200, 404] });
+          if (res.status === 200) deleted++;
+        }
         recordSwept(o);
-        (res.status === 404 ? result.gone : result.deleted).push(o);
-        log(`swept ${o.kind} ${o.id} of run ${o.runId}: ${res.status === 404 ? 'already gone' : 'deleted'}`);
+        (deleted > 0 ? result.deleted : result.gone).push(o);
+        log(`swept ${o.kind} ${o.byName ? `named "${o.id}"` : o.id} of run ${o.runId}: ${deleted > 0 ? 'deleted' : 'already gone'}`);
       } catch (err) {
         result.left.push({ object: o, reason: (err as Error).message });
       }

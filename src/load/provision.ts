@@ -60,8 +60,11 @@ export class LoadResources {
 
   /** A group conversation named with the run id; returns its token. */
   async createRoom(owner: OcsClient, purpose: string): Promise<string> {
-    const res = await owner.post<{ token: string }>(`${SPREED}/v4/room`, { roomType: ROOM_TYPE_GROUP, roomName: `${this.target.runId} ${purpose}` }, { expect: [200, 201] });
-    this.ledger?.created('conversation', res.data.token, this.target.url, owner.user ?? 'anonymous');
+    const name = `${this.target.runId}-w${this.worker} ${purpose}`;
+    // Write-ahead (see src/ledger): the exact name before the request, the token after.
+    this.ledger?.intent('conversation', name, this.target.url, owner.user ?? 'anonymous');
+    const res = await owner.post<{ token: string }>(`${SPREED}/v4/room`, { roomType: ROOM_TYPE_GROUP, roomName: name }, { expect: [200, 201] });
+    this.ledger?.created('conversation', res.data.token, this.target.url, owner.user ?? 'anonymous', name);
     this.rooms.push({ token: res.data.token, owner });
     return res.data.token;
   }
@@ -81,8 +84,9 @@ export class LoadResources {
         const id = `tc-${this.target.runId}-w${this.worker}-${i}`.slice(0, 64);
         const password = randomBytes(18).toString('base64url');
         registerSecret(password);
+        this.ledger?.intent('user', id, this.target.url, admin.user);
         await adminClient.post('cloud/users', { userid: id, password });
-        this.ledger?.created('user', id, this.target.url, admin.user);
+        this.ledger?.created('user', id, this.target.url, admin.user, id);
         this.users.push(id);
         await owner.post(`${SPREED}/v4/room/${token}/participants`, { newParticipant: id, source: 'users' });
         clients.push(this.client({ user: id, password }));

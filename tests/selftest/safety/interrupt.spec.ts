@@ -86,7 +86,7 @@ for (const signal of ['SIGINT', 'SIGKILL'] as const) {
     expect(sweep.exitCode, sweep.output).toBe(0);
     expect(sweep.output).toMatch(/Swept .*: \d+ deleted, \d+ already gone, 0 left/);
     const afterSweep = await onTarget();
-    expect(afterSweep).toMatchObject({ rooms: baseline.rooms, users: baseline.users });
+    expect(afterSweep, sweep.output).toMatchObject({ rooms: baseline.rooms, users: baseline.users });
     if (signal === 'SIGKILL') expect(sweep.output).toMatch(/swept conversation \w+ of run tc-/);
   });
 }

@@ -29,3 +29,21 @@ test('objects created and not deleted are pending once their run is dead; the cu
   expect(existsSync(deadFile)).toBe(false);
   expect(readdirSync(dir).sort()).toEqual(['tc-current.jsonl', 'tc-dead.swept']);
 });
+
+test('an intent without `created` (a run killed mid-request) is pending by its exact name; a fulfilled or swept intent is not', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tc-ledger-'));
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+  const pid = Number(dead.stdout.toString());
+  const e = (o: Record<string, unknown>) => `${JSON.stringify({ target: T, owner: 'alice', runId: 'tc-killed', pid, at: new Date().toISOString(), ...o })}\n`;
+  appendFileSync(
+    path.join(dir, 'tc-killed.jsonl'),
+    e({ op: 'intent', kind: 'conversation', id: 'tc-killed-w0-a' }) +
+      e({ op: 'created', kind: 'conversation', id: 'tokena11', intent: 'tc-killed-w0-a' }) +
+      e({ op: 'intent', kind: 'conversation', id: 'tc-killed-w0-b' }) +
+      e({ op: 'intent', kind: 'user', id: 'tc-killed-w0-7', owner: 'admin' }) +
+      e({ op: 'intent', kind: 'conversation', id: 'tc-killed-w0-c' }) +
+      e({ op: 'deleted', kind: 'conversation', id: 'tc-killed-w0-c' }),
+  );
+  const pending = pendingObjects(dir).map((p) => `${p.kind}:${p.id}:${p.byName ? 'by-name' : 'by-id'}`).sort();
+  expect(pending).toEqual(['conversation:tc-killed-w0-b:by-name', 'conversation:tokena11:by-id', 'user:tc-killed-w0-7:by-id']);
+});
