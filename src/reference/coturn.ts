@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { CLASS, METHOD, encodeMessage, messageType, newTransactionId } from '../turn/codec.ts';
 
 /** TURN realm; Talk's docs use the server's domain. */
 export const TURN_REALM = 'reference.talk-certify.test';
@@ -82,20 +82,16 @@ allowed-peer-ip=${c.host.replace(/\.\d+$/, '.0')}-${c.host.replace(/\.\d+$/, '.2
 ${c.listeners === 'udp-only' ? 'no-tcp\nno-tls\n' : ''}`;
 }
 
-/** STUN message type Binding request / success response (RFC 8489 section 5). */
-const BINDING_REQUEST = 0x0001;
-const BINDING_SUCCESS = 0x0101;
-const MAGIC_COOKIE = 0x2112a442;
+/** STUN message type of a Binding success response (RFC 8489 section 5). */
+const BINDING_SUCCESS = messageType(METHOD.binding, CLASS.success);
 
-/** A 20-byte STUN Binding request with a random transaction id (RFC 8489 section 5). */
+/**
+ * A 20-byte STUN Binding request with a random transaction id (RFC 8489 section 5), encoded by
+ * the suite's STUN codec (src/turn, tested with the RFC 5769 vectors).
+ */
 export function stunBindingRequest(): { packet: Buffer; transactionId: Buffer } {
-  const packet = Buffer.alloc(20);
-  packet.writeUInt16BE(BINDING_REQUEST, 0);
-  packet.writeUInt16BE(0, 2);
-  packet.writeUInt32BE(MAGIC_COOKIE, 4);
-  const transactionId = randomBytes(12);
-  transactionId.copy(packet, 8);
-  return { packet, transactionId };
+  const transactionId = newTransactionId();
+  return { packet: encodeMessage({ method: METHOD.binding, cls: CLASS.request, transactionId, attributes: [] }), transactionId };
 }
 
 /** Sends one Binding request over UDP and resolves true on a matching success response within `timeoutMs`. */
