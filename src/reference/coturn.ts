@@ -30,6 +30,12 @@ export interface CoturnConfigInput {
   userDb: string;
   /** `udp-only`: no TCP and no TLS client listeners (the turn-udp-only fault). */
   listeners?: 'all' | 'udp-only';
+  /**
+   * `own-subnet-allowed` (default): Talk's denied-peer list with the instance's /24 re-opened.
+   * `talk-list-only`: Talk's list as is, which on a private network denies the relay's own
+   * addresses as peers (the turn-relay-denied fault: allocations succeed, nothing is relayed).
+   */
+  peers?: 'own-subnet-allowed' | 'talk-list-only';
 }
 
 /**
@@ -79,9 +85,13 @@ log-file=${c.logFile}
 simple-log
 userdb=${c.userDb}
 ${DENIED_PEERS.map((r) => `denied-peer-ip=${r}`).join('\n')}
-# The instance's own subnet: peers of the self-tests (relay to relay, browsers' relayed candidates).
+${
+  c.peers === 'talk-list-only'
+    ? ''
+    : `# The instance's own subnet: peers of the self-tests (relay to relay, browsers' relayed candidates).
 allowed-peer-ip=${c.host.replace(/\.\d+$/, '.0')}-${c.host.replace(/\.\d+$/, '.255')}
-${c.listeners === 'udp-only' ? 'no-tcp\nno-tls\n' : ''}`;
+`
+}${c.listeners === 'udp-only' ? 'no-tcp\nno-tls\n' : ''}`;
 }
 
 /** STUN message type of a Binding success response (RFC 8489 section 5). */

@@ -359,6 +359,7 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
         logFile: coturnLog,
         userDb: file('coturn/turndb'),
         listeners: profile.turn.listeners ?? 'all',
+        peers: profile.turn.peers ?? 'own-subnet-allowed',
       }),
       { mode: 0o600 },
     );

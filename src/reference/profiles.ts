@@ -50,6 +50,8 @@ export interface Profile {
     unreachable?: boolean;
     /** `udp-only`: coturn runs with `no-tcp` and `no-tls` (no TCP or TLS listener). Default: all listeners. */
     listeners?: 'all' | 'udp-only';
+    /** `talk-list-only`: coturn denies relaying to its own (private) addresses as peers; see coturn.ts. Default: `own-subnet-allowed`. */
+    peers?: 'own-subnet-allowed' | 'talk-list-only';
   };
   /** STUN servers in Talk's settings (app config `spreed stun_servers`), as ports on the TURN host. */
   stun: { ports: number[] };
@@ -188,6 +190,13 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   lossy: fault('lossy', 'Every 5th chat message of a conversation is never delivered to polling clients.', (p) => {
     p.chat.dropEveryNthComment = 5;
   }),
+  'turn-relay-denied': fault(
+    'turn-relay-denied',
+    "coturn's denied-peer-ip list covers its own relay addresses (Talk's list on a private network, not re-opened): allocations and relay candidates succeed, but nothing is relayed between them (403 on CreatePermission).",
+    (p) => {
+      p.turn.peers = 'talk-list-only';
+    },
+  ),
 };
 
 /** The profile, or an error naming the valid ones. */

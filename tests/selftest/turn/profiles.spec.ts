@@ -73,6 +73,14 @@ const CASES: { profile: string; browsers: string; expected: Record<string, Expec
       'turn.relay.restricted': { verdict: 'fail', diagnosis: /10\.213\.\d+\.5:443 refuses TCP connections — the TURN server has no TCP\/TLS listener on 443/ },
     },
   },
+  {
+    // A relay candidate proves an allocation, not relaying: only turn.allocation sees this fault.
+    profile: 'turn-relay-denied',
+    browsers: 'chromium',
+    expected: {
+      'turn.allocation': { verdict: 'fail', diagnosis: /CreatePermission A→B failed on turn:10\.213\.\d+\.3:443\?transport=udp: .*403/ },
+    },
+  },
 ];
 
 for (const c of CASES) {
