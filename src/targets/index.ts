@@ -104,7 +104,8 @@ export async function startTarget(config: Config, log: (line: string) => void): 
             restrictedTurn: {
               kind: 'simulated',
               address: platform.turn.restricted.address,
-              replaces: [platform.turn.host, platform.turn.name],
+              // The TURN host's address and the names that resolve to it (not those of turn-unreachable, which go nowhere).
+              replaces: [platform.turn.host, ...Object.entries(platform.hosts).filter(([, ip]) => ip === platform.turn.host).map(([name]) => name)],
               rules: platform.turn.restricted.rules,
             },
           },
