@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { TalkError } from '../talk/errors.ts';
+import { THROTTLE_REMEDY, TalkError } from '../talk/errors.ts';
 import { LONG_POLL_TIMEOUT_MS } from '../talk/http.ts';
 import type { OcsClient } from '../talk/ocs.ts';
 import { ABORT_MIN_REQUESTS, type LoadSettings, capProblems } from './limits.ts';
@@ -212,7 +212,15 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
 
   const fail = (err: unknown) => {
     if (stop.signal.aborted) return;
-    counters[classifyError(err)]++;
+    const kind = classifyError(err);
+    counters[kind]++;
+    if (kind === 'throttled') {
+      // A guest that is being throttled stops at once: every further request from this address
+      // would only lengthen Nextcloud's brute-force delay (or lock real users on a shared NAT out).
+      aborted ??= `Nextcloud throttled the load (HTTP 429, brute-force protection or rate limit) after ${counters.requests} requests: stopped at once. ${THROTTLE_REMEDY}`;
+      stop.abort();
+      return;
+    }
     const errs = failures(counters);
     if (counters.requests >= ABORT_MIN_REQUESTS && (errs / counters.requests) * 100 > settings.maxErrorPercent) {
       aborted ??= `error rate ${((errs / counters.requests) * 100).toFixed(1)} % above the ${settings.maxErrorPercent} % threshold after ${counters.requests} requests`;

@@ -12,6 +12,8 @@ export interface User {
   displayName: string;
   email: string;
   isAdmin: boolean;
+  /** false: disabled by an admin (provisioning API `PUT cloud/users/{id}/disable`); every login is refused. */
+  enabled: boolean;
   /** Talk user preference `blur_virtual_background` (SettingsController::setUserSetting). */
   blurVirtualBackground: boolean;
   createdAt: number;
@@ -133,13 +135,19 @@ export class Store {
   private readonly sessionsByRoom = new Map<string, Set<TalkSession>>();
   /** Chat and signaling polls waiting right now (not database state: a self-test checks it drops to 0). */
   longPolls = 0;
+  /**
+   * Logins refused so far (wrong password, unknown or disabled account; Basic or the login form):
+   * what Nextcloud's brute-force protection counts (oc_bruteforce_attempts). A self-test checks
+   * that a rejected login costs exactly one attempt.
+   */
+  failedLogins = 0;
   private nextRoomId = 1;
   private nextAttendeeId = 1;
   private nextMessageId = 1;
   private sessionsSincePrune = 0;
 
-  addUser(u: Omit<User, 'createdAt' | 'blurVirtualBackground' | 'email'> & { email?: string }): User {
-    const user: User = { email: '', blurVirtualBackground: false, createdAt: nowS(), ...u };
+  addUser(u: Omit<User, 'createdAt' | 'blurVirtualBackground' | 'email' | 'enabled'> & { email?: string; enabled?: boolean }): User {
+    const user: User = { email: '', blurVirtualBackground: false, enabled: true, createdAt: nowS(), ...u };
     this.users.set(user.id, user);
     return user;
   }
@@ -273,7 +281,7 @@ export class Store {
     return mine;
   }
 
-  counts(): { users: number; rooms: number; messages: number; sessions: number; phpSessions: number; signalingMessages: number; longPolls: number } {
+  counts(): { users: number; rooms: number; messages: number; sessions: number; phpSessions: number; signalingMessages: number; longPolls: number; failedLogins: number } {
     let messages = 0;
     for (const list of this.messages.values()) messages += list.length;
     let signalingMessages = 0;
@@ -286,6 +294,7 @@ export class Store {
       phpSessions: this.phpSessions.size,
       signalingMessages,
       longPolls: this.longPolls,
+      failedLogins: this.failedLogins,
     };
   }
 }
