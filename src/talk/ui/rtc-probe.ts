@@ -49,6 +49,11 @@ export interface PeerConnectionSnapshot {
   connectionState: string;
   iceConnectionState: string;
   iceTransportPolicy: string | null;
+  signalingState: string;
+  /** Type of the remote description (`offer`/`answer`), null when none arrived. */
+  remoteDescription: string | null;
+  /** Local candidates gathered, by type (host, srflx, prflx, relay). */
+  localCandidateTypes: Record<string, number>;
   /** Sum of inbound-rtp bytesReceived, per kind. */
   bytesReceived: { audio: number; video: number };
   bytesSent: number;
@@ -80,6 +85,9 @@ export async function readPeerConnectionsInPage(): Promise<RtcSnapshot> {
         connectionState: pc.connectionState,
         iceConnectionState: pc.iceConnectionState,
         iceTransportPolicy: pc.getConfiguration().iceTransportPolicy ?? null,
+        signalingState: pc.signalingState,
+        remoteDescription: pc.remoteDescription?.type ?? null,
+        localCandidateTypes: {},
         bytesReceived: { audio: 0, video: 0 },
         bytesSent: 0,
         selectedPair: null,
@@ -96,6 +104,10 @@ export async function readPeerConnectionsInPage(): Promise<RtcSnapshot> {
         // Chromium: the transport names the selected pair; Firefox: the pair itself says `selected`.
         if (r['type'] === 'transport' && typeof r['selectedCandidatePairId'] === 'string') pairId = r['selectedCandidatePairId'];
         if (r['type'] === 'candidate-pair' && r['selected'] === true && !pairId) pairId = String(r['id']);
+        if (r['type'] === 'local-candidate') {
+          const t = String(r['candidateType'] ?? 'unknown');
+          snap.localCandidateTypes[t] = (snap.localCandidateTypes[t] ?? 0) + 1;
+        }
         if (r['type'] === 'codec' && typeof r['mimeType'] === 'string') snap.codecs.push(r['mimeType']);
       });
       if (!pairId) {
