@@ -15,6 +15,7 @@ import {
   type ChildRecord,
   type InstanceNames,
   type OwnerRecord,
+  blockTurnForClients,
   claimInstance,
   createNetwork,
   destroyNetwork,
@@ -367,6 +368,8 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
       ),
     ]);
     await checkEndToEnd(url, certs.caFile, names, nginxLog);
+    // After coturn's readiness probe, which needs its answers.
+    if (profile.turn.blockedForClients) await blockTurnForClients(names);
 
     const platform: ReferencePlatform = {
       profile: profile.name,
