@@ -78,8 +78,13 @@ export class TalkCallPage {
    */
   async clickCallButton(): Promise<'dialog' | 'in-call'> {
     await this.callButton.click({ timeout: CALL_BUTTON_TIMEOUT_MS });
-    await this.deviceDialog.or(this.leaveButton).first().waitFor({ timeout: JOIN_CALL_TIMEOUT_MS });
-    return (await this.deviceDialog.isVisible()) ? 'dialog' : 'in-call';
+    // Two waits raced, not `dialog.or(leave).first()`: the first match in document order may be
+    // the hidden leave button, and waiting for it to show would miss the dialog.
+    const dialog = this.deviceDialog.waitFor({ timeout: JOIN_CALL_TIMEOUT_MS }).then(() => 'dialog' as const);
+    const inCall = this.leaveButton.waitFor({ timeout: JOIN_CALL_TIMEOUT_MS }).then(() => 'in-call' as const);
+    dialog.catch(() => {});
+    inCall.catch(() => {});
+    return Promise.race([dialog, inCall]);
   }
 
   /** "Start call" / "Join call" as a user does it: the top bar button, then the dialog's own button. Returns the join request's answer. */
