@@ -14,9 +14,11 @@ test(c.title, c.details, async ({ callSession, evidence }) => {
   try {
     const phone = devices[PHONE]!;
     evidence.add('device', { name: PHONE, viewport: phone.viewport, userAgent: phone.userAgent, isMobile: phone.isMobile, hasTouch: phone.hasTouch }).add('browser', `${cr.label} ${cr.browser.version()}`);
+    const users = await test.step('the user: a throwaway user (admin credentials) or the configured one', () => callSession.users(1));
+    evidence.add('users', { mode: users.mode, a: users.a.user });
     const conversation = await test.step('create the conversation through the API', () => callSession.conversation());
     const a = await test.step('log in through the login page on the phone', () =>
-      callSession.participant('phone', callSession.users.a, cr.browser!, { contextOptions: { ...phone } }),
+      callSession.participant('phone', users.a, cr.browser!, { contextOptions: { ...phone } }),
     );
     evidence.add('login', a.login);
     const seen = await test.step('open the conversation on the phone', async () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { ledgerDir, pendingObjects } from '../../../src/ledger/index.ts';
 import type { CheckResult, Verdict } from '../../../src/verdict/types.ts';
-import { type CertifyRun, runCertify } from '../certification/run-certify.ts';
+import { CERTIFY_WITH_CALLS_TIMEOUT_MS, type CertifyRun, runCertify } from '../certification/run-certify.ts';
 
 /**
  * The call checks run for real (CLI, nginx, coturn, the double's call page, browsers) against the
@@ -86,7 +86,8 @@ for (const c of CASES) {
   test.describe(`call on reference profile ${c.profile}`, () => {
     let run: CertifyRun;
     test.beforeAll(async () => {
-      run = await runCertify({ TALK_PROFILE: c.profile, TALK_BROWSERS: c.browsers }, c.args);
+      test.setTimeout(CERTIFY_WITH_CALLS_TIMEOUT_MS + 30_000);
+      run = await runCertify({ TALK_PROFILE: c.profile, TALK_BROWSERS: c.browsers }, c.args, CERTIFY_WITH_CALLS_TIMEOUT_MS);
     });
     test.afterAll(() =>
       console.log(

@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { startReferencePlatform } from '../../../src/reference/index.ts';
-import { runCertify } from '../certification/run-certify.ts';
+import { CERTIFY_WITH_CALLS_TIMEOUT_MS, runCertify } from '../certification/run-certify.ts';
 import { Client, NOT_ROOT, NOT_ROOT_REASON, WORK_DIR } from '../reference/helpers.ts';
 
 /**
@@ -57,9 +57,10 @@ test.describe('call checks leak no secret', () => {
   });
 
   test('a failing call run (screenshots, evidence, reports) contains no password, cookie or session id', async () => {
+    test.setTimeout(CERTIFY_WITH_CALLS_TIMEOUT_MS + 30_000);
     // signaling-broken: call.media and call.relay fail (failure artefacts kept), blur passes
     // (its screenshots attached), mobile.web logs in on a phone.
-    const run = await runCertify({ TALK_PROFILE: 'signaling-broken', TALK_BROWSERS: 'chromium', TALK_CERTIFY_SECRET_MARKER: MARKER }, ['--', '--grep', '@call|@mobile', '--project', 'chromium', '--project', 'platform']);
+    const run = await runCertify({ TALK_PROFILE: 'signaling-broken', TALK_BROWSERS: 'chromium', TALK_CERTIFY_SECRET_MARKER: MARKER }, ['--', '--grep', '@call|@mobile', '--project', 'chromium', '--project', 'platform'], CERTIFY_WITH_CALLS_TIMEOUT_MS);
     const checks = run.report.checks.filter((c) => c.id.startsWith('call.') || c.id.startsWith('mobile.'));
     expect(checks.find((c) => c.id === 'call.media' && c.browser === 'chromium')?.verdict, run.output).toBe('fail');
     // Throwaway users (their passwords carry the marker) logged in through the page.

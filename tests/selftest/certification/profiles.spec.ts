@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { CHECKS } from '../../../src/verdict/catalogue.ts';
 import type { Verdict } from '../../../src/verdict/types.ts';
-import { type CertifyRun, runCertify } from './run-certify.ts';
+import { CERTIFY_WITH_CALLS_TIMEOUT_MS, type CertifyRun, runCertify } from './run-certify.ts';
 
 /**
  * The certification run for real (`npm run certify`'s CLI, real nginx, coturn, browsers) against
@@ -104,7 +104,9 @@ for (const c of CASES) {
       // The good profile runs every check but the load area, whose latency thresholds are certified
       // by tests/selftest/load in the `timing` project, away from concurrent browser runs.
       const grep = c.profile === 'good' ? ['--', '--grep-invert', '@load'] : ['--', '--grep', AREAS.map((a) => `@${a}`).join('|')];
-      run = await runCertify({ TALK_PROFILE: c.profile, TALK_BROWSERS: BROWSERS.join(',') }, grep);
+      // The good profile runs the call checks too (real calls): more time than a fault profile.
+      if (c.profile === 'good') test.setTimeout(CERTIFY_WITH_CALLS_TIMEOUT_MS + 30_000);
+      run = await runCertify({ TALK_PROFILE: c.profile, TALK_BROWSERS: BROWSERS.join(',') }, grep, c.profile === 'good' ? CERTIFY_WITH_CALLS_TIMEOUT_MS : undefined);
     });
 
     test(`exits with ${c.exitCode} and writes a complete certification report`, () => {
