@@ -9,6 +9,7 @@ const PHONE = 'Pixel 7';
 test.use({ trace: 'off' });
 
 test(c.title, c.details, async ({ callSession, evidence }) => {
+  if (callSession.talkMissing) return evidence.notRun(callSession.talkMissing);
   const cr = await launchEngine('chromium');
   if (!cr.browser) return evidence.notRun(`phone emulation (isMobile) needs Chromium: ${cr.reason}`);
   try {
