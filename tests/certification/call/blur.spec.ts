@@ -1,5 +1,5 @@
 import { check, test } from '../../../fixtures/call.ts';
-import { runBlur } from '../../../fixtures/call-flow.ts';
+import { BLURRED_SHARPNESS_RATIO, runBlur } from '../../../fixtures/call-flow.ts';
 
 const c = check('call.blur');
 // The call page receives Talk's TURN credentials (signaling settings); a trace would record them.
@@ -18,7 +18,7 @@ test(c.title, c.details, async ({ callSession, evidence, browser }) => {
       ? `no Backgrounds tab in the device dialog${files.length ? ` (${files.join(', ')})` : ''}`
       : `Blur ${run.blurPressed ? 'pressed' : 'not pressed'}, ${effect}; ${files.join(', ') || 'no .wasm/.tflite request'}`,
   );
-  const frameChanged = run.sharpness.before !== null && run.sharpness.after !== null && run.sharpness.after < run.sharpness.before * 0.8;
+  const frameChanged = run.sharpness.before !== null && run.sharpness.after !== null && run.sharpness.after < run.sharpness.before * BLURRED_SHARPNESS_RATIO;
   evidence.requireAll([
     [bad.length === 0, `blur files failed to load: ${bad.map((r) => `${r.url} HTTP ${r.status} (${r.contentType ?? 'no Content-Type'})`).join(', ')}`],
     [run.console.compilationFailed.length === 0, `Talk's blur worker says: ${run.console.compilationFailed.join(' | ')}`],

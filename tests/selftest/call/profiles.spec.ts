@@ -52,7 +52,7 @@ const CASES: CallCase[] = [
     args: CHROMIUM_ONLY,
     projects: ['chromium'],
     expected: {
-      'call.blur': { verdict: 'fail', diagnosis: /blur files failed to load: .*\.wasm HTTP 401/ },
+      'call.blur': { verdict: 'fail', diagnosis: /blur files failed to load: .*\.wasm HTTP 40[14].*tflite compilation failed/ },
       'call.blur.streaming': { verdict: 'not-run', reason: /the blur \.wasm is not served at all/ },
     },
   },
