@@ -81,6 +81,33 @@ const CASES: ProfileCase[] = [
       'blur.assets.tflite.served': { verdict: 'fail', diagnosis: /selfie_segmentation_landscape\.tflite is not served \(HTTP 401\)/ },
     },
   },
+  // The call's fault profiles (issue 4). Their target is the call check (area `call`, not in AREAS);
+  // here they show that the other checks see them sensibly: the blur-* ones break exactly what
+  // their asset twins break, signaling-broken and turn-blocked nothing in these areas
+  // (turn-blocked fails the TURN checks: tests/selftest/turn/profiles.spec.ts).
+  {
+    profile: 'blur-wasm-wrong-mime',
+    exitCode: 1,
+    expected: {
+      ...INTERNAL_SIGNALING,
+      'blur.assets.wasm.mime': { verdict: 'warn', diagnosis: /served as application\/octet-stream/ },
+      'blur.browser.wasm-streaming': { verdict: 'warn', diagnosis: /wasm streaming compile failed/ },
+    },
+  },
+  {
+    profile: 'blur-assets-missing',
+    exitCode: 1,
+    expected: {
+      ...INTERNAL_SIGNALING,
+      'blur.assets.wasm.served': { verdict: 'fail', diagnosis: /is not served \(HTTP 401\)/ },
+      'blur.assets.wasm.mime': { verdict: 'warn', diagnosis: /application\/json.*HTTP 401/ },
+      'blur.assets.tflite.served': { verdict: 'fail', diagnosis: /selfie_segmentation_landscape\.tflite is not served \(HTTP 401\)/ },
+      'blur.browser.wasm-compiles': { verdict: 'fail', diagnosis: /does not compile in this browser/ },
+      'blur.browser.wasm-streaming': { verdict: 'warn', diagnosis: /wasm streaming compile failed/ },
+    },
+  },
+  { profile: 'signaling-broken', exitCode: 1, expected: { ...INTERNAL_SIGNALING } },
+  { profile: 'turn-blocked', exitCode: 1, expected: { ...INTERNAL_SIGNALING } },
   {
     profile: 'talk-missing',
     exitCode: 1,
