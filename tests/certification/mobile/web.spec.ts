@@ -1,6 +1,7 @@
 import { devices } from '@playwright/test';
 import { check, test } from '../../../fixtures/call.ts';
 import { launchEngine } from '../../../fixtures/call-browsers.ts';
+import { logIn } from '../../../fixtures/call-flow.ts';
 
 const c = check('mobile.web');
 /** Playwright's phone descriptor (Chromium: isMobile, touch, a phone's viewport and user agent). */
@@ -19,7 +20,7 @@ test(c.title, c.details, async ({ callSession, evidence }) => {
     evidence.add('users', { mode: users.mode, a: users.a.user });
     const conversation = await test.step('create the conversation through the API', () => callSession.conversation());
     const a = await test.step('log in through the login page on the phone', () =>
-      callSession.participant('phone', users.a, cr.browser!, { contextOptions: { ...phone } }),
+      logIn(evidence, users.mode, () => callSession.participant('phone', users.a, cr.browser!, { contextOptions: { ...phone } })),
     );
     evidence.add('login', a.login);
     const seen = await test.step('open the conversation on the phone', async () => {
