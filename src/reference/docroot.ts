@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { blurAssetsFor } from '../talk/blur-assets.ts';
 import { blurTfliteModel, blurWasmModule } from './blur-files.ts';
+import { callPageFiles } from './double/call-page.ts';
 import type { Profile } from './profiles.ts';
 
 /** Nextcloud's app folder for Talk (`apps/spreed`, the default apps path). */
@@ -26,6 +27,8 @@ export function buildDocroot(root: string, profile: Profile): string[] {
   put('dist/core-common.js', '/* talk-certify reference platform: stand-in for Nextcloud core */\n');
   if (profile.talk) {
     put(`${TALK_APP_DIR}/js/talk-main.js`, "/* talk-certify reference platform: stand-in for Talk's main bundle */\n");
+    // The call page's script and the blur worker (double/call-page.ts).
+    for (const [rel, source] of Object.entries(callPageFiles())) put(`${TALK_APP_DIR}/${rel}`, source);
     for (const asset of blurAssetsFor(profile.talk.version)) {
       if (asset.kind === 'wasm' && !profile.blurAssets.wasm) continue;
       if (asset.kind === 'tflite' && !profile.blurAssets.tflite) continue;

@@ -15,6 +15,7 @@ import {
   type ChildRecord,
   type InstanceNames,
   type OwnerRecord,
+  blockTurnForClients,
   claimInstance,
   createNetwork,
   destroyNetwork,
@@ -381,6 +382,8 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
       ),
     ]);
     await checkEndToEnd(url, certs.caFile, names, nginxLog);
+    // After coturn's readiness probe, which needs its answers.
+    if (profile.turn.blockedForClients) await blockTurnForClients(names);
 
     const turnAddress = profile.turn.unreachable ? unreachableTurnHost(names.turnIp) : names.turnIp;
     const platform: ReferencePlatform = {

@@ -156,6 +156,22 @@ export async function createNetwork(n: InstanceNames): Promise<void> {
   }
 }
 
+/** Routing table of the turn-blocked fault (any free number; the namespace has only main and local). */
+const TURN_BLOCK_TABLE = '100';
+
+/**
+ * The turn-blocked fault: everything coturn sends from the TURN address to outside the namespace
+ * is dropped (a policy rule sends it to a table with only a blackhole route), so clients' TURN
+ * and STUN requests reach coturn but no answer ever comes back — like a firewall that lets
+ * nothing through to the TURN server. Traffic inside the namespace (local table first) is
+ * untouched; the rule goes with the namespace.
+ */
+export async function blockTurnForClients(n: InstanceNames): Promise<void> {
+  const ip = (...args: string[]) => run('ip', ['-n', n.netns, ...args]);
+  await ip('route', 'add', 'blackhole', 'default', 'table', TURN_BLOCK_TABLE);
+  await ip('rule', 'add', 'from', n.turnIp, 'lookup', TURN_BLOCK_TABLE);
+}
+
 /** Removes veth and namespace (the peer end goes with either). Safe to repeat. */
 export function destroyNetworkSync(n: Pick<InstanceNames, 'netns' | 'hostVeth'>): void {
   runSyncQuiet('ip', ['link', 'del', n.hostVeth]);

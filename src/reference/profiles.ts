@@ -52,6 +52,8 @@ export interface Profile {
     listeners?: 'all' | 'udp-only';
     /** `talk-list-only`: coturn denies relaying to its own (private) addresses as peers; see coturn.ts. Default: `own-subnet-allowed`. */
     peers?: 'own-subnet-allowed' | 'talk-list-only';
+    /** true: coturn runs and Talk hands out its real address, but nothing coturn sends reaches clients (a firewall in the way). */
+    blockedForClients?: boolean;
   };
   /** STUN servers in Talk's settings (app config `spreed stun_servers`), as ports on the TURN host. */
   stun: { ports: number[] };
@@ -80,8 +82,12 @@ export interface Profile {
     /** Every n-th comment of a conversation is never delivered to pollers; null = none lost. */
     dropEveryNthComment: number | null;
   };
-  /** Talk's signaling mode; only Talk's internal signaling (no high-performance backend) is modelled. */
-  signaling: { mode: 'internal' };
+  /**
+   * Talk's signaling mode; only Talk's internal signaling (no high-performance backend) is modelled.
+   * `dropMessages`: the signaling POST answers 200 but stores nothing, so no offer, answer or
+   * candidate ever reaches the other participants (participant lists still flow).
+   */
+  signaling: { mode: 'internal'; dropMessages?: boolean };
 }
 
 const GOOD: Profile = {
@@ -195,6 +201,35 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     "coturn's denied-peer-ip list covers its own relay addresses (Talk's list on a private network, not re-opened): allocations and relay candidates succeed, but nothing is relayed between them (403 on CreatePermission).",
     (p) => {
       p.turn.peers = 'talk-list-only';
+    },
+  ),
+  // The call's faults (issue 4): each breaks one step of the call flow in the browser.
+  'blur-wasm-wrong-mime': fault(
+    'blur-wasm-wrong-mime',
+    "Like wasm-wrong-mime, seen from the call: .wasm goes out as application/octet-stream, so the blur worker's streaming compile fails and only the console fallback shows it (blur still works).",
+    (p) => {
+      p.web.mimeTypes = 'without-wasm';
+    },
+  ),
+  'blur-assets-missing': fault(
+    'blur-assets-missing',
+    "Neither the blur's .wasm files nor its .tflite model are on disk (requests fall through to Nextcloud, 401 JSON): choosing Blur in a call fails.",
+    (p) => {
+      p.blurAssets = { wasm: false, tflite: false };
+    },
+  ),
+  'signaling-broken': fault(
+    'signaling-broken',
+    "Talk's internal signaling accepts messages (200) but never delivers them: offers and answers are lost, so call participants never connect.",
+    (p) => {
+      p.signaling.dropMessages = true;
+    },
+  ),
+  'turn-blocked': fault(
+    'turn-blocked',
+    'coturn runs and Talk hands out its address, but a firewall drops everything between clients and coturn: no relay candidates, so a call that needs TURN fails.',
+    (p) => {
+      p.turn.blockedForClients = true;
     },
   ),
 };

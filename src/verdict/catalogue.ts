@@ -1,8 +1,10 @@
 import { BLUR_CHECKS } from './checks/blur.ts';
 import { BROWSER_CHECKS } from './checks/browser.ts';
+import { CALL_CHECKS } from './checks/call.ts';
 import { DATABASE_CHECKS } from './checks/database.ts';
 import { HTTPS_CHECKS } from './checks/https.ts';
 import { LOAD_CHECKS } from './checks/load.ts';
+import { MOBILE_CHECKS } from './checks/mobile.ts';
 import { TALK_CHECKS } from './checks/talk.ts';
 import { TURN_CHECKS } from './checks/turn.ts';
 import type { CheckDefinition } from './types.ts';
@@ -14,7 +16,7 @@ import type { CheckDefinition } from './types.ts';
  * Specs look their definition up by id; the reporter reads it back from the test's annotation,
  * so a check's title, severity and remedy live here and nowhere else.
  */
-export const CHECKS = [...HTTPS_CHECKS, ...BROWSER_CHECKS, ...TALK_CHECKS, ...BLUR_CHECKS, ...DATABASE_CHECKS, ...TURN_CHECKS, ...LOAD_CHECKS] as const satisfies readonly CheckDefinition[];
+export const CHECKS = [...HTTPS_CHECKS, ...BROWSER_CHECKS, ...TALK_CHECKS, ...BLUR_CHECKS, ...DATABASE_CHECKS, ...TURN_CHECKS, ...CALL_CHECKS, ...MOBILE_CHECKS, ...LOAD_CHECKS] as const satisfies readonly CheckDefinition[];
 
 export type CheckId = (typeof CHECKS)[number]['id'];
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Profile } from '../profiles.ts';
-import { type PhpSession, type Store, type User, randomString } from './store.ts';
+import { type PhpSession, type Store, type User, markedSecret, randomString } from './store.ts';
 
 /**
  * One request to the double, with what Nextcloud's front controller gives every controller:
@@ -148,7 +148,7 @@ export class Ctx {
   sendSessionCookies(): void {
     const s = this.session!;
     const secure = this.config.secure ? '; secure' : '';
-    this.setCookies.push(`oc_sessionPassphrase=${randomBytes(32).toString('base64url')}; path=/${secure}; HttpOnly; SameSite=Lax`);
+    this.setCookies.push(`oc_sessionPassphrase=${markedSecret(randomBytes(32).toString('base64url'))}; path=/${secure}; HttpOnly; SameSite=Lax`);
     this.setCookies.push(`${this.sessionCookieName}=${s.id}; path=/${secure}; HttpOnly; SameSite=Lax`);
   }
 

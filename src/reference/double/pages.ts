@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { callPageBody } from './call-page.ts';
 import { escapeHtml } from './context.ts';
+
+/** `?v=` of Talk's scripts (Talk appends a content hash; any stable value does). */
+const TALK_ASSET_VERSION = '22.0.2';
 
 /**
  * The double's HTML pages. Nextcloud 32 renders the login form with Vue; the double serves the
  * same form server-side, with the names, ids, labels and texts a browser sees in the real one
  * (nc32-samples/login/login-form-chromium.html, login-chromium.json), so selectors written
- * against the double work on a real Nextcloud. The Talk page is a placeholder until the call
- * page exists; it already carries the title and the headers a real Talk page has.
+ * against the double work on a real Nextcloud. `/call/{token}` is the call page of call-page.ts.
  */
 
 export interface Page {
@@ -135,10 +138,12 @@ export interface AppPageOptions {
  * compiles on the page itself. Assumed, not read in Talk's source: before 22.0.3 the TFLite
  * build compiled in a worker, where the page's policy does not apply.
  */
-export function talkPage(o: AppPageOptions & { token: string | null }): Page {
+export function talkPage(o: AppPageOptions & { token: string | null; conversationName?: string | null }): Page {
   const n = nonce();
-  const body = `<div id="content" class="app-spreed" role="main">
-<div id="talk-reference" data-user-id="${escapeHtml(o.userId)}" data-display-name="${escapeHtml(o.displayName)}" data-token="${escapeHtml(o.token ?? '')}">
+  const body = o.token
+    ? callPageBody({ token: o.token, userId: o.userId, displayName: o.displayName, conversationName: o.conversationName ?? null, nonce: n, version: TALK_ASSET_VERSION })
+    : `<div id="content" class="app-spreed" role="main">
+<div id="talk-reference" data-user-id="${escapeHtml(o.userId)}" data-display-name="${escapeHtml(o.displayName)}" data-token="">
 <h2>Talk</h2>
 </div>
 </div>`;

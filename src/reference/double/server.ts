@@ -5,7 +5,7 @@ import { BodyTooLarge, Ctx, type DoubleConfig } from './context.ts';
 import { nextcloudRoutes, statusJson } from './nextcloud.ts';
 import { compileRoutes, handleOcs, sameSecret } from './ocs.ts';
 import { appPage, loginPage, notFoundPage, type Page, talkPage } from './pages.ts';
-import { Store, type User } from './store.ts';
+import { ROOM_TYPE, Store, type User } from './store.ts';
 import { talkEnabledFor, talkRoutes } from './talk.ts';
 
 /**
@@ -168,7 +168,9 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
     }
     // An app enabled only for other groups is not loaded for this user: its page does not exist.
     if (!talkFor(ctx.user)) return sendPage(ctx, 404, notFoundPage(ctx.requestToken(), false));
-    sendPage(ctx, 200, talkPage({ ...appOptions(ctx), token }));
+    const room = token ? ctx.store.rooms.get(token) : undefined;
+    const conversationName = room && room.type !== ROOM_TYPE.oneToOne && room.attendees.has(ctx.user.id) ? room.name : null;
+    sendPage(ctx, 200, talkPage({ ...appOptions(ctx), token, conversationName }));
   }
 
   /** status.php: no session, `application/json` without charset, CORS open (sample status-php.*). */

@@ -117,6 +117,15 @@ export function randomString(length: number, alphabet: string): string {
 
 export const nowS = (): number => Math.floor(Date.now() / 1000);
 
+/**
+ * Session secrets (PHP session ids, Talk session ids) start with TALK_CERTIFY_SECRET_MARKER when
+ * it is set: the secret-leak self-tests search every output for it (see src/reference/index.ts).
+ */
+export function markedSecret(random: string): string {
+  const marker = process.env.TALK_CERTIFY_SECRET_MARKER ?? '';
+  return marker ? `${marker}${random.slice(marker.length)}` : random;
+}
+
 export class Store {
   readonly users = new Map<string, User>();
   readonly phpSessions = new Map<string, PhpSession>();
@@ -170,7 +179,7 @@ export class Store {
       for (const [id, s] of this.phpSessions) if (s.lastSeenMs < cutoff) this.phpSessions.delete(id);
     }
     const s: PhpSession = {
-      id: randomBytes(20).toString('hex'),
+      id: markedSecret(randomBytes(20).toString('hex')),
       userId: null,
       csrfSecret: randomBytes(32),
       talk: new Map(),
@@ -184,7 +193,7 @@ export class Store {
   /** session_regenerate_id after login: same content, new id (the old id stops working). */
   regeneratePhpSession(s: PhpSession): PhpSession {
     this.phpSessions.delete(s.id);
-    s.id = randomBytes(20).toString('hex');
+    s.id = markedSecret(randomBytes(20).toString('hex'));
     this.phpSessions.set(s.id, s);
     return s;
   }
@@ -227,7 +236,7 @@ export class Store {
   }
 
   newTalkSession(room: Room, userId: string, php: PhpSession): TalkSession {
-    const s: TalkSession = { sessionId: randomString(SESSION_ID_LENGTH, SESSION_ID_ALPHABET), token: room.token, userId, inCall: 0, lastPing: nowS(), phpSessionId: php.id };
+    const s: TalkSession = { sessionId: markedSecret(randomString(SESSION_ID_LENGTH, SESSION_ID_ALPHABET)), token: room.token, userId, inCall: 0, lastPing: nowS(), phpSessionId: php.id };
     this.talkSessions.set(s.sessionId, s);
     let ofRoom = this.sessionsByRoom.get(room.token);
     if (!ofRoom) this.sessionsByRoom.set(room.token, (ofRoom = new Set()));

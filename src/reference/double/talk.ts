@@ -781,6 +781,8 @@ function sendSignaling(ctx: Ctx, out: OcsOut): void {
     if (!msg || typeof msg !== 'object' || typeof msg['to'] !== 'string') continue;
     if (msg['type'] === 'control' && !moderator) continue;
     msg['from'] = s.sessionId;
+    // Profile `signaling-broken`: accepted and lost.
+    if (ctx.config.profile.signaling.dropMessages) continue;
     ctx.store.queueSignaling(msg['to'] as string, JSON.stringify(msg));
   }
   out.ok([]);

@@ -9,6 +9,11 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 /** A whole certification: platform start, two browsers, every check. */
 export const CERTIFY_RUN_TIMEOUT_MS = 200_000;
+/**
+ * A whole certification including the call checks (each a real call: two logins, ICE, media,
+ * blur), which add about two minutes on 2 cores.
+ */
+export const CERTIFY_WITH_CALLS_TIMEOUT_MS = 420_000;
 
 export interface CertifyRun {
   exitCode: number;
@@ -57,8 +62,8 @@ export async function runCli(env: Record<string, string>, args: string[] = [], t
 }
 
 /** A whole certification run; fails when it wrote no certification.json. */
-export async function runCertify(env: Record<string, string>, args: string[] = []): Promise<CertifyRun> {
-  const run = await runCli(env, args);
+export async function runCertify(env: Record<string, string>, args: string[] = [], timeoutMs = CERTIFY_RUN_TIMEOUT_MS): Promise<CertifyRun> {
+  const run = await runCli(env, args, timeoutMs);
   const file = path.join(run.reportDir, 'certification.json');
   if (!existsSync(file)) throw new Error(`no certification.json (exit ${run.exitCode}):\n${run.output}`);
   return { ...run, report: JSON.parse(readFileSync(file, 'utf8')) as CertificationReport };

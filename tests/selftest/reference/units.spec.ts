@@ -170,6 +170,13 @@ test.describe('profiles', () => {
     expect(diff('wasm-missing')).toEqual(['blurAssets']);
     expect(diff('tflite-missing')).toEqual(['blurAssets']);
     expect(diff('talk-missing')).toEqual(['talk']);
+    expect(diff('blur-wasm-wrong-mime')).toEqual(['web']);
+    expect(PROFILES['blur-wasm-wrong-mime'].web).toEqual(PROFILES['wasm-wrong-mime'].web);
+    expect(diff('blur-assets-missing')).toEqual(['blurAssets']);
+    expect(PROFILES['blur-assets-missing'].blurAssets).toEqual({ wasm: false, tflite: false });
+    expect(diff('signaling-broken')).toEqual(['signaling']);
+    expect(diff('turn-blocked')).toEqual(['turn']);
+    expect(PROFILES['turn-blocked'].turn).toEqual({ ...good.turn, blockedForClients: true });
   });
 });
 

@@ -45,6 +45,17 @@ const CASES: { profile: string; browsers: string; expected: Record<string, Expec
     },
   },
   {
+    // coturn runs at the address Talk hands out, but its answers never reach clients (issue 4's call fault).
+    profile: 'turn-blocked',
+    browsers: 'chromium',
+    expected: {
+      'turn.allocation': { verdict: 'fail', diagnosis: /nothing answers on turn:10\.213\.\d+\.3:443/ },
+      'turn.relay.udp': { verdict: 'fail', diagnosis: /no relay candidate/ },
+      'turn.relay.tcp': { verdict: 'fail', diagnosis: /no relay candidate/ },
+      'turn.relay.tls': { verdict: 'warn', diagnosis: /no relay candidate/ },
+    },
+  },
+  {
     profile: 'turn-wrong-secret',
     browsers: 'chromium',
     expected: {
