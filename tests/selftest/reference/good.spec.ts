@@ -174,6 +174,34 @@ test.describe('OCS', () => {
       await admin.close();
     }
   });
+
+  test('provisioning API: a disabled account is refused like a wrong password (401), on the login form with "This account is disabled"; each refusal counts one failed login', async () => {
+    const admin = Client.for(platform, platform.users.admin);
+    const dave = new Client(platform.url, platform.caFile, { user: 'tc-selftest-dave', password: 'a long password 456', displayName: 'Dave', isAdmin: false });
+    const browser = Client.for(platform);
+    try {
+      expect((await admin.ocs('POST', 'cloud/users', { form: { userid: 'tc-selftest-dave', password: 'a long password 456' } })).status).toBe(200);
+      expect((await alice.ocs('PUT', 'cloud/users/tc-selftest-dave/disable')).status).toBe(403);
+      expect((await admin.ocs('PUT', 'cloud/users/tc-selftest-dave/disable')).json().ocs).toEqual({ meta: { status: 'ok', statuscode: 200, message: 'OK' }, data: [] });
+      expect((await admin.ocs('GET', 'cloud/users/tc-selftest-dave')).json().ocs.data.enabled).toBe(false);
+      const before = (await referenceState(platform)).failedLogins!;
+      const refused = await dave.ocs('GET', 'cloud/user');
+      expect(refused.status).toBe(401);
+      expect(refused.text).toBe('{"ocs":{"meta":{"status":"failure","statuscode":997,"message":"Unauthorised"},"data":[]}}');
+      expect((await referenceState(platform)).failedLogins).toBe(before + 1);
+      const page = await browser.req('GET', 'login');
+      const token = /name="requesttoken" value="([^"]+)"/.exec(page.text)![1]!;
+      const post = await browser.req('POST', 'login', { headers: { origin: 'null' }, form: { user: 'tc-selftest-dave', password: 'a long password 456', requesttoken: token } });
+      expect(post.header('location')).toBe('/login?direct=1&user=tc-selftest-dave');
+      expect((await browser.req('GET', 'login?direct=1&user=tc-selftest-dave')).text).toContain('This account is disabled');
+      expect((await referenceState(platform)).failedLogins).toBe(before + 2);
+      expect((await admin.ocs('PUT', 'cloud/users/tc-selftest-dave/enable')).status).toBe(200);
+      expect((await dave.ocs('GET', 'cloud/user')).status).toBe(200);
+    } finally {
+      await admin.ocs('DELETE', 'cloud/users/tc-selftest-dave');
+      await Promise.all([admin.close(), dave.close(), browser.close()]);
+    }
+  });
 });
 
 test.describe('web login', () => {
