@@ -287,18 +287,25 @@ function withChromium(): () => Browser {
 
 test.describe('blur-wasm-wrong-mime', () => {
   const setup = withPlatform('blur-wasm-wrong-mime');
-  const browser = withChromium();
-  test('blur works, and only the console shows the streaming-compile fallback', async () => {
-    const a = await aliceWithDialog(browser(), setup());
-    const wasm = a.page.waitForResponse((r) => r.url().includes('/apps/spreed/js/tflite'));
-    await chooseBlur(a);
-    await expect.poll(() => blurState(a)).toBe('active');
-    expect((await wasm).headers()['content-type']).toBe('application/octet-stream');
-    await expect.poll(() => a.console.join('\n')).toContain('wasm streaming compile failed: TypeError');
-    expect(a.console.join('\n')).toContain('falling back to ArrayBuffer instantiation');
-    expect(a.console.join('\n')).not.toContain('tflite compilation failed');
-    await a.context.close();
-  });
+  for (const name of ['chromium', 'firefox'] as const) {
+    test(`blur works, and only the console shows the streaming-compile fallback (${name})`, async () => {
+      const browser = await launch(name);
+      try {
+        const a = await aliceWithDialog(browser, setup());
+        // The worker's requests and console messages reach the page's events in both browsers.
+        const wasm = a.page.waitForResponse((r) => r.url().includes('/apps/spreed/js/tflite'));
+        await chooseBlur(a);
+        await expect.poll(() => blurState(a)).toBe('active');
+        expect((await wasm).headers()['content-type']).toBe('application/octet-stream');
+        await expect.poll(() => a.console.join('\n')).toContain('wasm streaming compile failed: TypeError');
+        expect(a.console.join('\n')).toContain('falling back to ArrayBuffer instantiation');
+        expect(a.console.join('\n')).not.toContain('tflite compilation failed');
+        await a.context.close();
+      } finally {
+        await browser.close();
+      }
+    });
+  }
 });
 
 test.describe('blur-assets-missing', () => {
