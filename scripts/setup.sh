@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 
 # chromium, firefox-esr: the browsers certified when Playwright's own builds are not installed.
 # nginx-light, coturn: the reference platform's real web server and TURN server.
-# iproute2, iptables: the reference platform's network namespace (WebRTC ignores loopback).
-PACKAGES=(chromium firefox-esr nginx-light coturn iproute2 iptables openssl ca-certificates fonts-liberation)
+# iproute2, iptables: the reference platform's network namespace (WebRTC ignores loopback) and the
+# firewall of its restricted TURN address.
+# libnss3-tools: certutil, to give the browsers a private CA (TALK_CA_FILE, the reference CA).
+PACKAGES=(chromium firefox-esr nginx-light coturn iproute2 iptables openssl ca-certificates fonts-liberation libnss3-tools)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -16,6 +16,8 @@ import { ConfigError, EXIT_CONFIG, loadDotEnv, parseConfig } from '../config/ind
 import { sweepLedgers } from '../ledger/sweep.ts';
 import { redactText, registerSecretsFromEnv } from '../redact/index.ts';
 import { stateFilePath, type TargetState } from '../targets/index.ts';
+import { TalkError } from '../talk/errors.ts';
+import { probeTarget } from '../talk/probe.ts';
 import type { CertificationReport } from '../verdict/types.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -111,6 +113,15 @@ async function main(): Promise<void> {
     }
   } else if (config.target === 'url') {
     out(`Target: ${config.url}`);
+    // Preflight before Playwright starts (seconds of start-up saved on every bad input): is it a
+    // Nextcloud, out of maintenance, do the credentials work. One authenticated request; a
+    // rejection ends the run here, so a wrong password costs exactly one failed login.
+    try {
+      await probeTarget(config.url!, config.user, config.caFile);
+    } catch (err) {
+      if (err instanceof TalkError) fail(`the certification could not start on ${config.url}: ${err.message}`);
+      throw err;
+    }
   }
   for (const b of detectBrowsers(config.browsers)) {
     out(`  browser ${b.name.padEnd(16)} ${b.available ? `${b.record.label ?? b.record.name}${b.record.executable ? ` (${b.record.executable})` : ''}` : `NOT RUN: ${b.record.notRunReason}`}`);

@@ -36,6 +36,8 @@ export interface Config {
   runId: string;
   /** The testcontainers target: which Nextcloud image to launch, and whether to keep the platform for the next run. */
   testcontainers: { nextcloudVersion: string; reuse: boolean };
+  /** TALK_TURN_RESTRICTED_NETWORK: the operator says this machine's network lets only TCP 443 out (turn.relay.restricted runs). */
+  turnRestrictedNetwork: boolean;
 }
 
 /** Exit code of the CLI for a configuration or usage error. */
@@ -98,6 +100,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
     reportDir: path.resolve(cwd, e.TALK_REPORT_DIR ?? 'reports'),
     runId: e.TALK_RUN_ID ?? newRunId(),
     testcontainers: { nextcloudVersion: e.TALK_NEXTCLOUD_VERSION ?? DEFAULT_NEXTCLOUD_VERSION, reuse: e.TALK_TC_REUSE },
+    turnRestrictedNetwork: e.TALK_TURN_RESTRICTED_NETWORK,
   };
 }
 

@@ -131,6 +131,7 @@ export const envSchema = z
     TALK_REPORT_DIR: optionalString,
     TALK_NEXTCLOUD_VERSION: nextcloudVersion,
     TALK_TC_REUSE: flag,
+    TALK_TURN_RESTRICTED_NETWORK: flag,
     // Load engine (src/load/limits.ts holds the defaults, caps and thresholds; caps checked below).
     TALK_LOAD_PARTICIPANTS: boundedInt(1, LOAD_ABSOLUTE_MAX.participants, LOAD_DEFAULTS.participants),
     TALK_LOAD_SENDERS: boundedInt(1, LOAD_ABSOLUTE_MAX.senders, LOAD_DEFAULTS.senders),

@@ -1,4 +1,5 @@
-import { TalkError } from '../talk/errors.ts';
+import { setMaxListeners } from 'node:events';
+import { THROTTLE_REMEDY, TalkError } from '../talk/errors.ts';
 import { LONG_POLL_TIMEOUT_MS } from '../talk/http.ts';
 import type { OcsClient } from '../talk/ocs.ts';
 import { ABORT_MIN_REQUESTS, type LoadSettings, capProblems } from './limits.ts';
@@ -114,6 +115,12 @@ export interface ChatLoadPlan {
   /** Caps still apply to programmatic callers; only an explicit override lifts them. */
   overrideCaps?: boolean;
   drainMs?: number;
+  /**
+   * A response header in which the server stamps when it answered (epoch ms, same clock): the
+   * time from that stamp to the moment a participant has parsed the poll's messages is the
+   * generator's own overhead (`npm run bench:load` stamps the reference double's responses).
+   */
+  responseStampHeader?: string;
 }
 
 export interface LoadProgress {
@@ -146,6 +153,8 @@ export interface ChatLoadResult {
   errorPercent: number;
   timeline: ReturnType<LatencyRecorder['timeline']>;
   histogram: ReturnType<LatencyRecorder['histogram']>;
+  /** Server stamp → messages parsed, for polls that delivered messages; only with `responseStampHeader`. */
+  overhead: LatencySummary | null;
 }
 
 const sleepUntil = (atMs: number, signal: AbortSignal): Promise<void> =>
@@ -171,6 +180,8 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
 
   const t0 = nowMs();
   const stop = new AbortController();
+  // Every participant's pending request and back-off timer listens for the stop (thousands of them).
+  setMaxListeners(0, stop.signal);
   let aborted: string | null = null;
   const onOuter = () => {
     aborted ??= 'interrupted (Ctrl-C or the check ended)';
@@ -182,6 +193,8 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
   const counters = newCounters();
   const delivery = new LatencyRecorder(t0);
   const sendLatency = new LatencyRecorder(t0);
+  const stampHeader = plan.responseStampHeader?.toLowerCase();
+  const overhead = stampHeader ? new LatencyRecorder(t0) : null;
   const streams: StreamTracker[][] = Array.from({ length: N }, () => Array.from({ length: S }, () => new StreamTracker()));
   const acked = new Array<number>(S).fill(0);
   const failedSends: Set<number>[] = Array.from({ length: S }, () => new Set());
@@ -199,7 +212,15 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
 
   const fail = (err: unknown) => {
     if (stop.signal.aborted) return;
-    counters[classifyError(err)]++;
+    const kind = classifyError(err);
+    counters[kind]++;
+    if (kind === 'throttled') {
+      // A guest that is being throttled stops at once: every further request from this address
+      // would only lengthen Nextcloud's brute-force delay (or lock real users on a shared NAT out).
+      aborted ??= `Nextcloud throttled the load (HTTP 429, brute-force protection or rate limit) after ${counters.requests} requests: stopped at once. ${THROTTLE_REMEDY}`;
+      stop.abort();
+      return;
+    }
     const errs = failures(counters);
     if (counters.requests >= ABORT_MIN_REQUESTS && (errs / counters.requests) * 100 > settings.maxErrorPercent) {
       aborted ??= `error rate ${((errs / counters.requests) * 100).toFixed(1)} % above the ${settings.maxErrorPercent} % threshold after ${counters.requests} requests`;
@@ -243,6 +264,10 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
           }
           counters.ok++;
           const at = nowMs();
+          if (overhead) {
+            const stamp = Number(res.headers[stampHeader!]);
+            if (Number.isFinite(stamp)) overhead.record(Math.max(0, at - stamp), at);
+          }
           const given = Number(res.headers['x-chat-last-given']);
           if (Number.isFinite(given) && given > lastKnown) lastKnown = given;
           for (const m of res.data ?? []) {
@@ -370,8 +395,10 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
     errorPercent: counters.requests ? Math.round((errs / counters.requests) * 10_000) / 100 : 0,
     timeline: delivery.timeline(),
     histogram: delivery.histogram(),
+    overhead: overhead?.summary() ?? null,
   };
   delivery.destroy();
   sendLatency.destroy();
+  overhead?.destroy();
   return result;
 }

@@ -29,7 +29,8 @@ import { SYSTEM_MIME_TYPES, mimeTypesMapWasm, mimeTypesWithoutWasm, renderNginxC
 import { PROFILE_NAMES, type ProfileName } from './profile-names.ts';
 import { PROFILES, type Profile } from './profiles.ts';
 import { ReferencePlatformError, isAlive, killQuietly, preflight, processStartTime, tool } from './system.ts';
-import { makeCertificates } from './tls.ts';
+import { restrictTurnAddress } from './firewall.ts';
+import { TURN_DNS_NAME, makeCertificates } from './tls.ts';
 
 export { PROFILES } from './profiles.ts';
 export type { Profile } from './profiles.ts';
@@ -72,7 +73,17 @@ export interface ReferencePlatform {
   caFile: string;
   users: { alice: ReferenceUser; bob: ReferenceUser; admin: ReferenceUser };
   /** TURN as Talk hands it out: host `10.213.N.3`, coturn's static-auth-secret, the URLs in the signaling settings. */
-  turn: { host: string; secret: string; urls: string[] };
+  turn: {
+    host: string;
+    secret: string;
+    urls: string[];
+    /** The TURN host's name (turns: URLs use it); no DNS serves it, see `hosts`. */
+    name: string;
+    /** `10.213.N.5`: the TURN host behind a firewall that lets only TCP 443 through (firewall.ts), and its rules. */
+    restricted: { address: string; rules: string[] };
+  };
+  /** Host names of the platform and the address each must resolve to (for browsers; no DNS serves them). */
+  hosts: Record<string, string>;
   versions: { nextcloud: string; talk: string | null };
   /** The double's own listener (`http://10.213.N.1:<port>/`, bypassing nginx); GET `<url>__reference/state` with header `X-Reference-Control: <token>`. */
   control: { url: string; token: string };
@@ -270,7 +281,8 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
     for (const d of ['tls', 'www', 'nginx/tmp', 'coturn', 'logs']) mkdirSync(path.join(workDir, d), { recursive: true });
     const file = (rel: string) => path.join(workDir, rel);
 
-    const [certs] = await Promise.all([makeCertificates(file('tls'), { runId: opts.runId, ips: [names.webIp, names.turnIp] }), createNetwork(names)]);
+    const [certs] = await Promise.all([makeCertificates(file('tls'), { runId: opts.runId, ips: [names.webIp, names.turnIp, names.turnRestrictedIp] }), createNetwork(names)]);
+    const restrictedRules = await restrictTurnAddress(names);
     buildDocroot(file('www'), profile);
 
     const turnSecret = secretValue(32, 'hex');
@@ -340,6 +352,7 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
       coturnConf,
       renderCoturnConfig({
         host: names.turnIp,
+        extraListeningIps: [names.turnRestrictedIp],
         secret: turnSecret,
         certFile: certs.certFile,
         keyFile: certs.keyFile,
@@ -347,6 +360,7 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
         logFile: coturnLog,
         userDb: file('coturn/turndb'),
         listeners: profile.turn.listeners ?? 'all',
+        peers: profile.turn.peers ?? 'own-subnet-allowed',
       }),
       { mode: 0o600 },
     );
@@ -371,6 +385,7 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
     // After coturn's readiness probe, which needs its answers.
     if (profile.turn.blockedForClients) await blockTurnForClients(names);
 
+    const turnAddress = profile.turn.unreachable ? unreachableTurnHost(names.turnIp) : names.turnIp;
     const platform: ReferencePlatform = {
       profile: profile.name,
       index: names.index,
@@ -378,7 +393,15 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
       host: names.webIp,
       caFile: certs.caFile,
       users,
-      turn: { host: names.turnIp, secret: turnSecret, urls: turnUrls(profile.turn.unreachable ? unreachableTurnHost(names.turnIp) : names.turnIp, profile.turn.servers).flat() },
+      turn: {
+        host: names.turnIp,
+        secret: turnSecret,
+        urls: turnUrls(turnAddress, profile.turn.servers, TURN_DNS_NAME).flat(),
+        name: TURN_DNS_NAME,
+        restricted: { address: names.turnRestrictedIp, rules: restrictedRules },
+      },
+      // The name goes where the URLs' address goes (nowhere, for turn-unreachable).
+      hosts: { [TURN_DNS_NAME]: turnAddress },
       versions: { nextcloud: profile.nextcloud.versionString, talk: profile.talk?.version ?? null },
       control: { url: instance.double.url, token: controlToken },
       stop: () => instance.stop(),

@@ -30,6 +30,11 @@ export interface InstanceNames {
   webIp: string;
   /** 10.213.N.3: coturn. */
   turnIp: string;
+  /**
+   * 10.213.N.5: a second address of the coturn host behind a firewall that lets only TCP 443
+   * through (the restrictive network of turn.relay.restricted, see firewall.ts).
+   */
+  turnRestrictedIp: string;
 }
 
 export function instanceNames(index: number): InstanceNames {
@@ -41,6 +46,7 @@ export function instanceNames(index: number): InstanceNames {
     hostIp: `10.213.${index}.1`,
     webIp: `10.213.${index}.2`,
     turnIp: `10.213.${index}.3`,
+    turnRestrictedIp: `10.213.${index}.5`,
   };
 }
 
@@ -136,6 +142,7 @@ export async function createNetwork(n: InstanceNames): Promise<void> {
     await ip('link', 'set', n.hostVeth, 'up');
     await ip('-n', n.netns, 'addr', 'add', `${n.webIp}/24`, 'dev', n.nsVeth);
     await ip('-n', n.netns, 'addr', 'add', `${n.turnIp}/24`, 'dev', n.nsVeth);
+    await ip('-n', n.netns, 'addr', 'add', `${n.turnRestrictedIp}/24`, 'dev', n.nsVeth);
     await ip('-n', n.netns, 'link', 'set', n.nsVeth, 'up');
     await ip('-n', n.netns, 'link', 'set', 'lo', 'up');
     await ip('-n', n.netns, 'route', 'add', 'default', 'via', n.hostIp);

@@ -40,15 +40,18 @@ export interface Profile {
     /**
      * The TURN servers configured in Talk (app config `spreed turn_servers`): each one becomes
      * `scheme:host:port?transport=protocol` for every scheme and protocol. Host is the instance's
-     * TURN address.
+     * TURN address, or with `host: 'name'` the TURN host name its certificate names (TURN_DNS_NAME;
+     * a turns: URL needs a name the certificate matches: Firefox does not even try TLS to an IP).
      */
-    servers: { schemes: ('turn' | 'turns')[]; port: number; protocols: ('udp' | 'tcp')[] }[];
+    servers: { schemes: ('turn' | 'turns')[]; port: number; protocols: ('udp' | 'tcp')[]; host?: 'address' | 'name' }[];
     /** `shared`: Talk signs credentials with coturn's static-auth-secret; `wrong`: with another secret (coturn rejects them). */
     secret: 'shared' | 'wrong';
     /** true: the URLs name an address in the instance's subnet that nobody holds (nothing answers). */
     unreachable?: boolean;
     /** `udp-only`: coturn runs with `no-tcp` and `no-tls` (no TCP or TLS listener). Default: all listeners. */
     listeners?: 'all' | 'udp-only';
+    /** `talk-list-only`: coturn denies relaying to its own (private) addresses as peers; see coturn.ts. Default: `own-subnet-allowed`. */
+    peers?: 'own-subnet-allowed' | 'talk-list-only';
     /** true: coturn runs and Talk hands out its real address, but nothing coturn sends reaches clients (a firewall in the way). */
     blockedForClients?: boolean;
   };
@@ -94,8 +97,16 @@ const GOOD: Profile = {
   talk: { version: '22.0.2' },
   web: { tls: true, redirectHttp: true, hsts: 'max-age=15768000; includeSubDomains', mimeTypes: 'system', proxyReadTimeoutS: 120 },
   blurAssets: { wasm: true, tflite: true },
-  // Talk's recommendation (docs/TURN.md): one server on 443, `turn:` and `turns:`, UDP and TCP.
-  turn: { servers: [{ schemes: ['turn', 'turns'], port: 443, protocols: ['udp', 'tcp'] }], secret: 'shared' },
+  // Talk's recommendation (docs/TURN.md): TURN on 443, `turn:` over UDP and TCP, and `turns:` by
+  // the name in coturn's certificate (two entries in Talk's TURN settings: "turn: only" by
+  // address, "turns: only" by name, the same secret).
+  turn: {
+    servers: [
+      { schemes: ['turn'], port: 443, protocols: ['udp', 'tcp'] },
+      { schemes: ['turns'], port: 443, protocols: ['tcp'], host: 'name' },
+    ],
+    secret: 'shared',
+  },
   stun: { ports: [443] },
   // As serverinfo reports MariaDB 10.11 (nc32-samples/serverinfo-admin.json: type mysql, version without a -MariaDB suffix).
   database: { type: 'mysql', version: '10.11.19', utf8mb4: true },
@@ -164,7 +175,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     p.turn.secret = 'wrong';
   }),
   'turn-not-443': fault('turn-not-443', 'TURN is configured only on the standard port 3478, which strict firewalls block.', (p) => {
-    p.turn.servers = [{ schemes: ['turn', 'turns'], port: 3478, protocols: ['udp', 'tcp'] }];
+    p.turn.servers = p.turn.servers.map((s) => ({ ...s, port: 3478 }));
   }),
   'turn-udp-only': fault('turn-udp-only', 'coturn runs with no-tcp and no-tls: Talk offers TCP and TLS URLs, but only UDP is answered.', (p) => {
     p.turn.listeners = 'udp-only';
@@ -185,6 +196,13 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   lossy: fault('lossy', 'Every 5th chat message of a conversation is never delivered to polling clients.', (p) => {
     p.chat.dropEveryNthComment = 5;
   }),
+  'turn-relay-denied': fault(
+    'turn-relay-denied',
+    "coturn's denied-peer-ip list covers its own relay addresses (Talk's list on a private network, not re-opened): allocations and relay candidates succeed, but nothing is relayed between them (403 on CreatePermission).",
+    (p) => {
+      p.turn.peers = 'talk-list-only';
+    },
+  ),
   // The call's faults (issue 4): each breaks one step of the call flow in the browser.
   'blur-wasm-wrong-mime': fault(
     'blur-wasm-wrong-mime',

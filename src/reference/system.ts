@@ -19,6 +19,7 @@ export const TOOLS = [
   { bin: 'ip', pkg: 'iproute2', why: 'to create a network namespace and a veth pair' },
   { bin: 'nginx', pkg: 'nginx-light (or nginx)', why: 'to serve Nextcloud over TLS with a real MIME configuration' },
   { bin: 'turnserver', pkg: 'coturn', why: 'to run the TURN server Talk hands out' },
+  { bin: 'iptables', pkg: 'iptables', why: "to firewall the TURN host's restricted address (only TCP 443, turn.relay.restricted)" },
   { bin: 'openssl', pkg: 'openssl', why: 'to make the instance CA and server certificate' },
 ] as const;
 

@@ -3,8 +3,14 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ReferencePlatformError, run } from './system.ts';
 
-/** The DNS name in the server certificate besides the two IP addresses. */
+/** The DNS name in the server certificate besides the IP addresses. */
 export const REFERENCE_DNS_NAME = 'reference.talk-certify.test';
+/**
+ * The TURN host's name, also in the certificate: Talk's turns: URLs name it (browsers verify a
+ * TURN server's certificate against the URL's host, and Firefox makes no TLS connection to an IP).
+ * No DNS serves it: the browsers are told its address (src/browsers/trust.ts, target.hosts).
+ */
+export const TURN_DNS_NAME = 'turn.reference.talk-certify.test';
 /** Browsers and coturn only ever see these for one run; a week covers any run and expires soon after. */
 const VALIDITY_DAYS = 7;
 
@@ -44,7 +50,7 @@ export async function makeCertificates(dir: string, opts: { runId: string; ips: 
       'basicConstraints = critical, CA:FALSE',
       'keyUsage = critical, digitalSignature',
       'extendedKeyUsage = serverAuth',
-      `subjectAltName = ${[...opts.ips.map((ip) => `IP:${ip}`), `DNS:${REFERENCE_DNS_NAME}`].join(', ')}`,
+      `subjectAltName = ${[...opts.ips.map((ip) => `IP:${ip}`), `DNS:${REFERENCE_DNS_NAME}`, `DNS:${TURN_DNS_NAME}`].join(', ')}`,
       'subjectKeyIdentifier = hash',
       'authorityKeyIdentifier = keyid',
       '',

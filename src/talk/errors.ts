@@ -10,7 +10,8 @@ export type TalkErrorCode =
   | 'HTTP_STATUS' // an unexpected HTTP status
   | 'NOT_NEXTCLOUD' // the URL does not serve a Nextcloud status.php
   | 'NOT_INSTALLED' // Nextcloud is there but not installed
-  | 'MAINTENANCE' // maintenance mode or 503
+  | 'MAINTENANCE' // maintenance mode (status.php maintenance:true, or a 503 maintenance page)
+  | 'UNAVAILABLE' // 502/503/504 from the web server or a proxy in front of Nextcloud
   | 'AUTH_REJECTED' // wrong login or password, disabled account
   | 'THROTTLED' // Nextcloud's brute-force protection or rate limit (429)
   | 'TALK_MISSING' // Talk not installed or not enabled for the user
@@ -33,3 +34,13 @@ export function truncateBody(body: string, max = 300): string {
   const flat = body.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
+
+/**
+ * What to do when Nextcloud's brute-force protection throttles this machine (OC\Security\Bruteforce\Throttler:
+ * delays marked by `X-Nextcloud-Bruteforce-Throttled`, then HTTP 429 once the maximum delay is reached).
+ * `occ security:bruteforce:reset <ip>` is core/Command/Security/ResetBruteforceAttempts.php; the
+ * allowlist is the bruteforcesettings app's "Brute-force IP allowlist".
+ */
+export const THROTTLE_REMEDY =
+  "Reset the attempts recorded for this machine's IP address with `occ security:bruteforce:reset <ip>`, and allowlist that address " +
+  '(Administration settings > Security > Brute-force IP allowlist) before running the certification again. The suite does not retry.';

@@ -185,7 +185,24 @@ export function toTalkError(err: unknown, method: string, url: URL, timeoutMs: n
     return new TalkError('NETWORK', `${where}: connection refused on port ${url.port || (url.protocol === 'https:' ? 443 : 80)}: nothing listens there. Check the port in TALK_URL and that the web server runs.`, { url: url.toString() }, { cause: err });
   }
   if (/CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS|HOSTNAME|altnames/i.test(code + ' ' + msg)) {
-    return new TalkError('TLS', `${where}: the TLS certificate was rejected (${code || 'TLS'}: ${msg}). If the server uses a private CA, set TALK_CA_FILE to its certificate; otherwise fix the server's certificate (expired, self-signed, or for another host name).`, { url: url.toString() }, { cause: err });
+    return new TalkError('TLS', `${where}: the TLS certificate was rejected (${code || 'TLS'}: ${msg}). ${tlsAdvice(code, url)}`, { url: url.toString() }, { cause: err });
   }
   return new TalkError('NETWORK', `${where} failed: ${code ? `${code}: ` : ''}${msg}`, { url: url.toString() }, { cause: err });
+}
+
+/** What to do about a rejected certificate, by OpenSSL/Node verification code. Browsers reject the same certificate, so verification is never turned off. */
+function tlsAdvice(code: string, url: URL): string {
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
+    return "The server's certificate is outside its validity period: renew it (e.g. `certbot renew`) and reload the web server.";
+  }
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || /altnames|HOSTNAME/i.test(code)) {
+    return `The certificate is for another host name than "${url.hostname}": put the host name the certificate names into TALK_URL, or get a certificate that covers "${url.hostname}".`;
+  }
+  if (code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'SELF_SIGNED_CERT_IN_CHAIN') {
+    return 'The certificate is self-signed: set TALK_CA_FILE to that certificate (PEM) to certify anyway, or better use one from a CA browsers trust (e.g. Let\'s Encrypt).';
+  }
+  if (code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' || code === 'UNABLE_TO_GET_ISSUER_CERT') {
+    return 'The certificate is signed by a CA this machine does not trust, or the server does not send its intermediate certificates: set TALK_CA_FILE to your private CA (PEM), or configure the full chain on the server.';
+  }
+  return 'If the server uses a private CA, set TALK_CA_FILE to its certificate; otherwise fix the server\'s certificate.';
 }

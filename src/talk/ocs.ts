@@ -1,6 +1,6 @@
 import type { Credentials } from '../config/index.ts';
 import { redactText } from '../redact/index.ts';
-import { TalkError, truncateBody } from './errors.ts';
+import { THROTTLE_REMEDY, TalkError, truncateBody } from './errors.ts';
 import type { HttpClient, HttpRequest, HttpResponse } from './http.ts';
 
 /** The OCS envelope (NC 32: lib/private/AppFramework/OCS/V2Response.php). */
@@ -55,6 +55,7 @@ export class OcsClient {
     if (res.body.length === 0) return { status: res.status, data: undefined as T, meta: null, headers: res.headers };
     const parsed = res.json<OcsEnvelope<T> | T>();
     if (parsed && typeof parsed === 'object' && 'ocs' in parsed) {
+      if (parsed.ocs.meta?.statuscode === 429) throw ocsError(method, res, this.credentials?.user);
       return { status: res.status, data: parsed.ocs.data, meta: parsed.ocs.meta, headers: res.headers };
     }
     return { status: res.status, data: parsed as T, meta: null, headers: res.headers };
@@ -73,30 +74,47 @@ export class OcsClient {
   }
 }
 
+/** `ocs.meta.statuscode` of a JSON OCS body, if there is one (OCS v1 answers HTTP 200 with the real status in the envelope). */
+function ocsStatusCode(res: HttpResponse): number | null {
+  if (!/json/.test(res.headers['content-type'] ?? '')) return null;
+  try {
+    const parsed = JSON.parse(res.text()) as { ocs?: { meta?: { statuscode?: unknown } } };
+    return typeof parsed.ocs?.meta?.statuscode === 'number' ? parsed.ocs.meta.statuscode : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Turns an unexpected OCS answer into a TalkError that says what to do. */
 export function ocsError(method: string, res: HttpResponse, user?: string): TalkError {
   const where = `${method} ${redactText(res.url)}`;
   const body = truncateBody(redactText(res.text()));
   const details = { url: res.url, status: res.status, body };
+  const throttledHeader = res.headers['x-nextcloud-bruteforce-throttled'];
+  if (res.status === 429 || ocsStatusCode(res) === 429) {
+    return new TalkError(
+      'THROTTLED',
+      `${where}: HTTP ${res.status}${throttledHeader ? ` (X-Nextcloud-Bruteforce-Throttled: ${throttledHeader})` : ''}, Nextcloud is throttling this client: ` +
+        `its brute-force protection counted too many failed logins from this address, or a rate limit was reached (${body}). ${THROTTLE_REMEDY}`,
+      details,
+    );
+  }
   if (res.status === 401) {
     const who = user ? `the credentials of "${user}" (TALK_USER/TALK_PASSWORD or the admin pair)` : 'an anonymous request';
     return new TalkError(
       'AUTH_REJECTED',
       `${where}: ${who} were rejected with HTTP 401 (${body}). Check the login name and password (an app password from ` +
-        'Personal settings > Security works too), and that the account is enabled. The suite does not retry, so it cannot trigger brute-force protection.',
+        'Personal settings > Security works too), and that the account is enabled (Nextcloud answers a disabled account the same way). ' +
+        'The suite does not retry, so it cannot trigger brute-force protection.' +
+        (throttledHeader ? ` Nextcloud already delays requests from this address (X-Nextcloud-Bruteforce-Throttled: ${throttledHeader}): ${THROTTLE_REMEDY}` : ''),
       details,
     );
   }
-  if (res.status === 429) {
-    return new TalkError(
-      'THROTTLED',
-      `${where}: HTTP 429, Nextcloud is throttling this client (brute-force protection or rate limit). Wait, or allowlist this machine's ` +
-        "address in the Brute-force settings app / `occ config:system:set auth.bruteforce.protection.enabled` (test systems only).",
-      details,
-    );
+  if (res.status === 503 && /maintenance/i.test(body)) {
+    return new TalkError('MAINTENANCE', `${where}: HTTP 503 with a maintenance page (${body}): Nextcloud is in maintenance mode. Leave it (\`occ maintenance:mode --off\`) and run again.`, details);
   }
-  if (res.status === 503) {
-    return new TalkError('MAINTENANCE', `${where}: HTTP 503, Nextcloud is in maintenance mode or overloaded (${body}). Retry when it is back.`, details);
+  if (res.status === 502 || res.status === 503 || res.status === 504) {
+    return new TalkError('UNAVAILABLE', `${where}: HTTP ${res.status}${res.headers['server'] ? ` from "${res.headers['server']}"` : ''} (${body}): Nextcloud did not answer behind the web server or proxy (PHP-FPM down or overloaded, upstream misconfigured). Run again when it is back.`, details);
   }
   if (res.status === 412 && /CSRF/.test(body)) {
     return new TalkError('HTTP_STATUS', `${where}: HTTP 412 CSRF check failed: the request lacked OCS-APIRequest: true (a bug in this suite; please report it).`, details);

@@ -1,6 +1,6 @@
 import type { Credentials } from '../config/index.ts';
 import { redactText } from '../redact/index.ts';
-import { TalkError, truncateBody } from './errors.ts';
+import { THROTTLE_REMEDY, TalkError, truncateBody } from './errors.ts';
 import { HttpClient } from './http.ts';
 import { OcsClient } from './ocs.ts';
 
@@ -58,8 +58,26 @@ export async function probeTarget(url: string, credentials: Credentials | undefi
 async function readStatus(http: HttpClient): Promise<NextcloudStatus> {
   const res = await http.request('status.php', { followRedirects: true });
   const where = `GET ${redactText(res.url)}`;
-  if (res.status === 503) {
-    throw new TalkError('MAINTENANCE', `${where} answered 503: the server is in maintenance mode or overloaded. Run the certification when it is back.`, { url: res.url, status: 503 });
+  // What was found, for the messages below: status, who answered (Server), and the start of the body.
+  const found = () =>
+    `HTTP ${res.status}${res.headers['server'] ? ` from "${res.headers['server']}"` : ''}${res.headers['retry-after'] ? ` (Retry-After: ${res.headers['retry-after']})` : ''}` +
+    ` ${res.headers['content-type'] ?? ''}: ${truncateBody(redactText(res.text()), 120)}`;
+  if (res.status === 429) {
+    throw new TalkError('THROTTLED', `${where} answered ${found()}: Nextcloud (or a rate limit in front of it) is throttling this machine. ${THROTTLE_REMEDY}`, { url: res.url, status: 429 });
+  }
+  if (res.status === 503 && /maintenance/i.test(res.text())) {
+    // index.php and friends answer 503 with the maintenance template while `maintenance` is on.
+    throw new TalkError('MAINTENANCE', `${where} answered ${found()}: Nextcloud is in maintenance mode. Leave it (\`occ maintenance:mode --off\`) and run again.`, { url: res.url, status: 503 });
+  }
+  if (res.status === 502 || res.status === 503 || res.status === 504) {
+    // Nextcloud's status.php answers 200 even in maintenance mode: a 5xx here comes from the web
+    // server or a proxy / load balancer that could not get an answer from Nextcloud.
+    throw new TalkError(
+      'UNAVAILABLE',
+      `${where} answered ${found()}, not Nextcloud's status JSON: the web server or a proxy in front of Nextcloud could not reach it ` +
+        '(PHP-FPM down or overloaded, upstream misconfigured, Nextcloud being upgraded). Check the proxy\'s upstream and PHP-FPM, then run again.',
+      { url: res.url, status: res.status },
+    );
   }
   let body: Partial<NextcloudStatus> | null = null;
   try {
@@ -70,7 +88,7 @@ async function readStatus(http: HttpClient): Promise<NextcloudStatus> {
   if (res.status !== 200 || !body || typeof body.installed !== 'boolean' || typeof body.version !== 'string') {
     throw new TalkError(
       'NOT_NEXTCLOUD',
-      `${where} answered ${res.status} ${res.headers['content-type'] ?? ''} without Nextcloud's status JSON (${truncateBody(redactText(res.text()), 120)}): ` +
+      `${where} answered ${found()} — not Nextcloud's status JSON: ` +
         'TALK_URL does not point at a Nextcloud. Use the URL you open in the browser to log in (including a sub-folder such as /nextcloud/).',
       { url: res.url, status: res.status },
     );
@@ -79,7 +97,7 @@ async function readStatus(http: HttpClient): Promise<NextcloudStatus> {
     throw new TalkError('NOT_INSTALLED', `${where}: Nextcloud is not installed yet (installed=false). Finish the installation first.`, { url: res.url });
   }
   if (body.maintenance) {
-    throw new TalkError('MAINTENANCE', `${where}: Nextcloud is in maintenance mode. Leave it (\`occ maintenance:mode --off\`) and run again.`, { url: res.url });
+    throw new TalkError('MAINTENANCE', `${where} says "maintenance": true: Nextcloud is in maintenance mode. Leave it (\`occ maintenance:mode --off\`) and run again.`, { url: res.url });
   }
   return {
     installed: body.installed,

@@ -23,6 +23,18 @@ export interface ResolvedTarget {
   probe: TargetProbe;
   /** Only for the reference platform: its control endpoint for self-tests. */
   referenceControl: { url: string; token: string } | null;
+  /**
+   * Host names the target's URLs use that no DNS serves, with their addresses (the reference
+   * platform's TURN name); browsers are launched to resolve them so (src/browsers/trust.ts).
+   */
+  hosts?: Record<string, string>;
+  /**
+   * The restrictive network of turn.relay.restricted. Reference platform: a TURN address behind
+   * firewall rules that let only TCP 443 through, standing in for the TURN hosts of Talk's URLs.
+   * Other targets: `declared` when the operator says this machine's network is restricted
+   * (TALK_TURN_RESTRICTED_NETWORK), so Talk's URLs are used as they are.
+   */
+  restrictedTurn?: { kind: 'simulated'; address: string; replaces: string[]; rules: string[] } | { kind: 'declared' };
 }
 
 /** Global setup hands the resolved target to the workers through this variable (workers inherit the main process's env). */
@@ -88,6 +100,14 @@ export async function startTarget(config: Config, log: (line: string) => void): 
             runId: config.runId,
             probe,
             referenceControl: platform.control,
+            hosts: platform.hosts,
+            restrictedTurn: {
+              kind: 'simulated',
+              address: platform.turn.restricted.address,
+              // The TURN host's address and the names that resolve to it (not those of turn-unreachable, which go nowhere).
+              replaces: [platform.turn.host, ...Object.entries(platform.hosts).filter(([, ip]) => ip === platform.turn.host).map(([name]) => name)],
+              rules: platform.turn.restricted.rules,
+            },
           },
           stop: () => platform.stop(),
         };
@@ -112,6 +132,7 @@ export async function startTarget(config: Config, log: (line: string) => void): 
           runId: config.runId,
           probe,
           referenceControl: null,
+          ...(config.turnRestrictedNetwork ? { restrictedTurn: { kind: 'declared' as const } } : {}),
         },
         stop: async () => {},
       };

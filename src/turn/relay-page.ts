@@ -11,6 +11,11 @@
 export interface RelayGatherInput {
   iceServers: { urls: string[]; username: string; credential: string }[];
   timeoutMs: number;
+  /**
+   * Stop this long after the first relay candidate instead of waiting for gathering to complete
+   * (where firewalls drop packets, the other URLs only time out; the relay is what counts).
+   */
+  settleAfterFirstRelayMs?: number;
 }
 
 export interface GatheredCandidate {
@@ -19,6 +24,8 @@ export interface GatheredCandidate {
   port: number | null;
   protocol: string | null;
   relayProtocol: string | null;
+  /** The STUN/TURN URL the candidate came from, where the browser tells (event.url, stats `url`). */
+  url: string | null;
   ms: number;
 }
 
@@ -51,13 +58,20 @@ export async function gatherRelayCandidatesInPage(input: RelayGatherInput): Prom
         // Field 8 of the candidate line is the type (RFC 8839 section 5.1), as Talk's test reads it.
         const parts = c.candidate.split(' ');
         const type = c.type ?? parts[7] ?? null;
-        if (type === 'relay' && out.firstRelayMs === null) out.firstRelayMs = since();
+        if (type === 'relay' && out.firstRelayMs === null) {
+          out.firstRelayMs = since();
+          if (input.settleAfterFirstRelayMs !== undefined) {
+            clearTimeout(timer);
+            setTimeout(resolve, input.settleAfterFirstRelayMs);
+          }
+        }
         out.candidates.push({
           type,
           address: c.address ?? parts[4] ?? null,
           port: c.port ?? (parts[5] ? Number(parts[5]) : null),
           protocol: c.protocol ?? parts[2] ?? null,
           relayProtocol: (c as RTCIceCandidate & { relayProtocol?: string }).relayProtocol ?? null,
+          url: (e as RTCPeerConnectionIceEvent & { url?: string | null }).url ?? null,
           ms: since(),
         });
       });
@@ -79,13 +93,20 @@ export async function gatherRelayCandidatesInPage(input: RelayGatherInput): Prom
     await done;
     // relayProtocol from getStats where the candidate object did not carry it.
     const stats = await pc.getStats();
-    const byAddr = new Map<string, string>();
+    const byAddr = new Map<string, { relayProtocol: string | null; url: string | null }>();
     stats.forEach((s: Record<string, unknown>) => {
-      if (s['type'] === 'local-candidate' && typeof s['relayProtocol'] === 'string') {
-        byAddr.set(`${s['address'] ?? s['ip']}:${s['port']}`, s['relayProtocol']);
+      if (s['type'] === 'local-candidate') {
+        byAddr.set(`${s['address'] ?? s['ip']}:${s['port']}`, {
+          relayProtocol: typeof s['relayProtocol'] === 'string' ? s['relayProtocol'] : null,
+          url: typeof s['url'] === 'string' ? s['url'] : null,
+        });
       }
     });
-    for (const c of out.candidates) if (!c.relayProtocol) c.relayProtocol = byAddr.get(`${c.address}:${c.port}`) ?? null;
+    for (const c of out.candidates) {
+      const st = byAddr.get(`${c.address}:${c.port}`);
+      c.relayProtocol ??= st?.relayProtocol ?? null;
+      c.url ??= st?.url ?? null;
+    }
   } catch (err) {
     out.error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   } finally {

@@ -41,7 +41,7 @@ function capabilities(ctx: Ctx, out: OcsOut): void {
 /** provisioning_api UsersController::getUserData (the fields a client reads). */
 function userJson(u: User): Record<string, unknown> {
   return {
-    enabled: true,
+    enabled: u.enabled,
     storageLocation: `/var/www/nextcloud/data/${u.id}`,
     id: u.id,
     firstLoginTimestamp: u.createdAt,
@@ -110,6 +110,18 @@ function deleteUser(ctx: Ctx, out: OcsOut): void {
   out.ok([]);
 }
 
+/** UsersController::enableUser / disableUser (admins here): 200 `[]`; unknown user → OCS 101; oneself cannot be disabled. */
+function setEnabled(enabled: boolean) {
+  return (ctx: Ctx, out: OcsOut): void => {
+    if (!ctx.user!.isAdmin) return out.fail(403, 'Logged in account must be an admin or sub admin');
+    const target = ctx.store.users.get(ctx.params['userId']!);
+    if (!target) return out.fail(400, 'Error while enabling/disabling account', [], 101);
+    if (!enabled && target.id === ctx.user!.id) return out.fail(400, 'Error while enabling/disabling account', [], 101);
+    target.enabled = enabled;
+    out.ok([]);
+  };
+}
+
 /**
  * serverinfo ApiController::info: admins or a valid NC-Token (none is configured here);
  * everyone else gets 401 with `{"message":"Unauthorized"}` as OCS data and is throttled
@@ -141,7 +153,7 @@ function serverInfo(ctx: Ctx, out: OcsOut): void {
       },
       storage: {
         num_users: users,
-        num_disabled_users: 0,
+        num_disabled_users: [...ctx.store.users.values()].filter((u) => !u.enabled).length,
         num_files: 0,
         num_storages: 0,
         num_storages_local: 1,
@@ -200,6 +212,8 @@ export function nextcloudRoutes(): OcsRoute[] {
     { method: 'GET', path: '/cloud/users/{userId}', handler: getUser },
     { method: 'POST', path: '/cloud/users', handler: addUser },
     { method: 'DELETE', path: '/cloud/users/{userId}', handler: deleteUser },
+    { method: 'PUT', path: '/cloud/users/{userId}/enable', handler: setEnabled(true) },
+    { method: 'PUT', path: '/cloud/users/{userId}/disable', handler: setEnabled(false) },
     { method: 'GET', path: '/apps/serverinfo/api/v1/info', public: true, handler: serverInfo },
     { method: 'GET', path: '/cloud/apps', admin: true, handler: listApps },
   ];

@@ -136,7 +136,12 @@ export function basicAuth(ctx: Ctx): { kind: 'none' } | { kind: 'ok'; user: User
   const i = decoded.indexOf(':');
   if (i < 0) return { kind: 'bad' };
   const user = ctx.store.users.get(decoded.slice(0, i));
-  if (!user || !sameSecret(user.password, decoded.slice(i + 1))) return { kind: 'bad' };
+  // A disabled account is refused like a wrong password (Session::loginWithPassword throws
+  // LoginException "User disabled"; ocs/v1.php answers 401 Unauthorised either way).
+  if (!user || !sameSecret(user.password, decoded.slice(i + 1)) || !user.enabled) {
+    ctx.store.failedLogins++;
+    return { kind: 'bad' };
+  }
   return { kind: 'ok', user };
 }
 

@@ -228,7 +228,14 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
       return fail('Please try again');
     }
     const user = ctx.store.users.get(name) ?? [...ctx.store.users.values()].find((u) => u.email !== '' && u.email === name);
-    if (!user || !sameSecret(user.password, ctx.param('password') ?? '')) return fail('Wrong login or password.');
+    if (!user || !sameSecret(user.password, ctx.param('password') ?? '')) {
+      ctx.store.failedLogins++;
+      return fail('Wrong login or password.');
+    }
+    if (!user.enabled) {
+      ctx.store.failedLogins++;
+      return fail('This account is disabled');
+    }
     // session_regenerate_id: the pre-login session id stops working.
     ctx.store.regeneratePhpSession(session);
     session.userId = user.id;

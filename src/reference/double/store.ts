@@ -12,6 +12,8 @@ export interface User {
   displayName: string;
   email: string;
   isAdmin: boolean;
+  /** false: disabled by an admin (provisioning API `PUT cloud/users/{id}/disable`); every login is refused. */
+  enabled: boolean;
   /** Talk user preference `blur_virtual_background` (SettingsController::setUserSetting). */
   blurVirtualBackground: boolean;
   createdAt: number;
@@ -93,6 +95,9 @@ export interface SignalingMessage {
   data: string;
 }
 
+/** The signaling payload Messages::addMessageForAllParticipants queues when the participant list changed. */
+export const REFRESH_PARTICIPANTS = 'refresh-participant-list';
+
 /** Talk's token alphabet: lower-case letters and digits without l, 0, 1 (spreed lib/Manager.php). */
 const TOKEN_ALPHABET = 'abcdefghijkmnopqrstuvwxyz23456789';
 /** Talk's token length (app config `token_entropy` default 8). */
@@ -128,16 +133,30 @@ export class Store {
   readonly talkSessions = new Map<string, TalkSession>();
   /** Chat messages per room token, ascending ids. */
   readonly messages = new Map<string, ChatMessage[]>();
-  readonly signaling: SignalingMessage[] = [];
+  /**
+   * Internal signaling messages waiting per recipient session (talk_internalsignaling, indexed by
+   * recipient as Talk's table is): O(1) to queue, to take and to drop with the session, so a
+   * thousand joins do not cost a million scans. Repeated `refresh-participant-list` entries for
+   * one recipient are kept once — the poll answers them with one participant list either way.
+   */
+  readonly signaling = new Map<string, SignalingMessage[]>();
+  /** Talk sessions per room token (the attendee/session tables' index by room). */
+  private readonly sessionsByRoom = new Map<string, Set<TalkSession>>();
   /** Chat and signaling polls waiting right now (not database state: a self-test checks it drops to 0). */
   longPolls = 0;
+  /**
+   * Logins refused so far (wrong password, unknown or disabled account; Basic or the login form):
+   * what Nextcloud's brute-force protection counts (oc_bruteforce_attempts). A self-test checks
+   * that a rejected login costs exactly one attempt.
+   */
+  failedLogins = 0;
   private nextRoomId = 1;
   private nextAttendeeId = 1;
   private nextMessageId = 1;
   private sessionsSincePrune = 0;
 
-  addUser(u: Omit<User, 'createdAt' | 'blurVirtualBackground' | 'email'> & { email?: string }): User {
-    const user: User = { email: '', blurVirtualBackground: false, createdAt: nowS(), ...u };
+  addUser(u: Omit<User, 'createdAt' | 'blurVirtualBackground' | 'email' | 'enabled'> & { email?: string; enabled?: boolean }): User {
+    const user: User = { email: '', blurVirtualBackground: false, enabled: true, createdAt: nowS(), ...u };
     this.users.set(user.id, user);
     return user;
   }
@@ -146,7 +165,7 @@ export class Store {
   deleteUser(id: string): boolean {
     if (!this.users.delete(id)) return false;
     for (const [sid, s] of this.phpSessions) if (s.userId === id) this.phpSessions.delete(sid);
-    for (const [sid, t] of this.talkSessions) if (t.userId === id) this.talkSessions.delete(sid);
+    for (const [sid, t] of this.talkSessions) if (t.userId === id) this.endTalkSession(sid);
     for (const room of [...this.rooms.values()]) {
       if (room.attendees.delete(id) && room.attendees.size === 0) this.deleteRoom(room.token);
     }
@@ -219,6 +238,9 @@ export class Store {
   newTalkSession(room: Room, userId: string, php: PhpSession): TalkSession {
     const s: TalkSession = { sessionId: markedSecret(randomString(SESSION_ID_LENGTH, SESSION_ID_ALPHABET)), token: room.token, userId, inCall: 0, lastPing: nowS(), phpSessionId: php.id };
     this.talkSessions.set(s.sessionId, s);
+    let ofRoom = this.sessionsByRoom.get(room.token);
+    if (!ofRoom) this.sessionsByRoom.set(room.token, (ofRoom = new Set()));
+    ofRoom.add(s);
     php.talk.set(room.token, s.sessionId);
     return s;
   }
@@ -227,14 +249,17 @@ export class Store {
     const s = this.talkSessions.get(sessionId);
     if (!s) return undefined;
     this.talkSessions.delete(sessionId);
+    const ofRoom = this.sessionsByRoom.get(s.token);
+    ofRoom?.delete(s);
+    if (ofRoom?.size === 0) this.sessionsByRoom.delete(s.token);
     const php = this.phpSessions.get(s.phpSessionId);
     if (php?.talk.get(s.token) === sessionId) php.talk.delete(s.token);
-    for (let i = this.signaling.length - 1; i >= 0; i--) if (this.signaling[i]!.recipient === sessionId) this.signaling.splice(i, 1);
+    this.signaling.delete(sessionId);
     return s;
   }
 
   sessionsOfRoom(token: string): TalkSession[] {
-    return [...this.talkSessions.values()].filter((s) => s.token === token);
+    return [...(this.sessionsByRoom.get(token) ?? [])];
   }
 
   addMessage(room: Room, m: Omit<ChatMessage, 'id' | 'token' | 'timestamp'>): ChatMessage {
@@ -247,34 +272,38 @@ export class Store {
 
   /** Internal signaling: queue for one recipient session (spreed lib/Signaling/Messages.php addMessage). */
   queueSignaling(recipient: string, data: string): void {
-    if (this.talkSessions.has(recipient)) this.signaling.push({ recipient, data });
+    if (!this.talkSessions.has(recipient)) return;
+    let queue = this.signaling.get(recipient);
+    if (!queue) this.signaling.set(recipient, (queue = []));
+    if (data === REFRESH_PARTICIPANTS && queue.some((m) => m.data === REFRESH_PARTICIPANTS)) return;
+    queue.push({ recipient, data });
   }
 
   /** Messages::addMessageForAllParticipants(room, 'refresh-participant-list'): makes every waiting poll return the participant list. */
   refreshParticipants(token: string): void {
-    for (const s of this.sessionsOfRoom(token)) this.queueSignaling(s.sessionId, 'refresh-participant-list');
+    for (const s of this.sessionsByRoom.get(token) ?? []) this.queueSignaling(s.sessionId, REFRESH_PARTICIPANTS);
   }
 
   takeSignaling(recipient: string): SignalingMessage[] {
-    const mine: SignalingMessage[] = [];
-    for (let i = 0; i < this.signaling.length; ) {
-      if (this.signaling[i]!.recipient === recipient) mine.push(...this.signaling.splice(i, 1));
-      else i++;
-    }
+    const mine = this.signaling.get(recipient) ?? [];
+    this.signaling.delete(recipient);
     return mine;
   }
 
-  counts(): { users: number; rooms: number; messages: number; sessions: number; phpSessions: number; signalingMessages: number; longPolls: number } {
+  counts(): { users: number; rooms: number; messages: number; sessions: number; phpSessions: number; signalingMessages: number; longPolls: number; failedLogins: number } {
     let messages = 0;
     for (const list of this.messages.values()) messages += list.length;
+    let signalingMessages = 0;
+    for (const queue of this.signaling.values()) signalingMessages += queue.length;
     return {
       users: this.users.size,
       rooms: this.rooms.size,
       messages,
       sessions: this.talkSessions.size,
       phpSessions: this.phpSessions.size,
-      signalingMessages: this.signaling.length,
+      signalingMessages,
       longPolls: this.longPolls,
+      failedLogins: this.failedLogins,
     };
   }
 }

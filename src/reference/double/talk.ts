@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { TURN_DNS_NAME } from '../tls.ts';
 import type { Ctx } from './context.ts';
 import { md5 } from './context.ts';
 import type { OcsOut, OcsRoute } from './ocs.ts';
@@ -43,9 +44,15 @@ export function talkTurnCredentials(secret: string, now = nowS(), random16 = ran
   return { username, credential: createHmac('sha1', secret).update(username).digest('base64') };
 }
 
-/** Every scheme × protocol of every configured server: `turn:host:443?transport=udp` … (lib/Config.php getTurnSettings). */
-export function turnUrls(host: string, servers: { schemes: string[]; port: number; protocols: string[] }[]): string[][] {
-  return servers.map((s) => s.schemes.flatMap((scheme) => s.protocols.map((p) => `${scheme}:${host}:${s.port}?transport=${p}`)));
+/**
+ * Every scheme × protocol of every configured server: `turn:host:443?transport=udp` … (lib/Config.php
+ * getTurnSettings). `host` is the TURN address; servers with `host: 'name'` use `name` instead.
+ */
+export function turnUrls(host: string, servers: { schemes: string[]; port: number; protocols: string[]; host?: 'address' | 'name' }[], name?: string): string[][] {
+  return servers.map((s) => {
+    const h = s.host === 'name' ? (name ?? host) : host;
+    return s.schemes.flatMap((scheme) => s.protocols.map((p) => `${scheme}:${h}:${s.port}?transport=${p}`));
+  });
 }
 
 /**
@@ -687,7 +694,7 @@ function signalingSettings(ctx: Ctx, out: OcsOut): void {
     helloAuthParams: { '1.0': { userid: user?.id ?? null, ticket }, '2.0': { token: fakeJwt(user?.id ?? null) } },
     stunservers: [{ urls: profile.stun.ports.map((port) => `stun:${turnHost}:${port}`) }],
     // One username for all servers (Config::getTurnSettings).
-    turnservers: turnUrls(profile.turn.unreachable ? unreachableTurnHost(turnHost) : turnHost, profile.turn.servers).map((urls) => ({ urls, username: creds.username, credential: creds.credential })),
+    turnservers: turnUrls(profile.turn.unreachable ? unreachableTurnHost(turnHost) : turnHost, profile.turn.servers, TURN_DNS_NAME).map((urls) => ({ urls, username: creds.username, credential: creds.credential })),
     sipDialinInfo: '',
     federation: null,
   });

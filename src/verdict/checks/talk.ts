@@ -30,4 +30,22 @@ export const TALK_CHECKS = [
       'Set up the High-performance backend (nextcloud-spreed-signaling with Janus and NATS; Talk docs "Quick install") and enter it under ' +
       'Administration settings > Talk > High-performance backend. Without it, calls work for a few participants only.',
   },
+  {
+    id: 'talk.mobile.api',
+    area: 'talk',
+    title: 'The API the Talk mobile apps rely on answers for the test user',
+    requirement:
+      "Talk's system requirements list the mobile apps (Android, iOS) as supported clients. At login the apps read the capabilities and refuse a " +
+      'server without `spreed` ("Talk not installed") or below their minimum feature (iOS: `force-mute`, Talk 9); they then use the ' +
+      'conversation v4, chat v1 and signaling v3 APIs (talk-ios NCDatabaseManager.m, talk-android ApiUtils.kt / CapabilitiesUtil.kt).',
+    severity: 'must',
+    provenance: 'observed',
+    runsIn: 'node',
+    criterion:
+      'with the apps\' User-Agent: capabilities with `spreed` and the features `force-mute`, `conversation-v4`, `chat-v2`, `signaling-v3` ' +
+      '(Nextcloud >= 17); the room list (200, not 426), the signaling settings, and a chat message sent and read back',
+    remedy:
+      'Install and enable Talk for the users of the apps (`occ app:enable spreed`, and check "Limit to groups"), keep Talk up to date, and make ' +
+      'sure no proxy or firewall rule treats the apps\' User-Agent (`Mozilla/5.0 (Android|iOS) Nextcloud-Talk v…`) differently from browsers.',
+  },
 ] as const satisfies readonly CheckDefinition[];

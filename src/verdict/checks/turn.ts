@@ -91,4 +91,20 @@ export const TURN_CHECKS = [
     remedy:
       'Give coturn a certificate for its domain (`cert=`, `pkey=`, no `no-tls`) and add the `turns` scheme in Talk (`occ talk:turn:add … turn,turns turn.example.com:443 udp,tcp`).',
   },
+  {
+    id: 'turn.relay.restricted',
+    area: 'turn',
+    title: 'the browser gathers a relay candidate through Talk\'s TURN on a network that lets only TCP 443 through',
+    requirement: `${REQ_TURN} This is the network that makes port 443 necessary: UDP and every other port blocked, only HTTPS's port open.`,
+    severity: 'must',
+    provenance: 'observed',
+    runsIn: 'browser',
+    criterion:
+      "RTCPeerConnection with all of Talk's TURN URLs and iceTransportPolicy 'relay', on a network where only TCP 443 gets through, gathers a relay candidate " +
+      '(via turn:…:443?transport=tcp or turns:…:443)',
+    remedy:
+      'Offer TURN on TCP port 443 and let coturn accept TCP and TLS there (`listening-port=443` or `tls-listening-port=443`, no `no-tcp`/`no-tls`, TCP 443 open in the firewall), ' +
+      'and add it in Talk with TCP: `occ talk:turn:add --secret <static-auth-secret> turn,turns turn.example.com:443 udp,tcp`. ' +
+      'coturn needs an address of its own for 443 when a web server or HPB holds 443 on the same host.',
+  },
 ] as const satisfies readonly CheckDefinition[];

@@ -114,6 +114,7 @@ const CASES: ProfileCase[] = [
     expected: {
       'talk.signaling.hpb': { verdict: 'not-run' },
       'talk.installed': { verdict: 'fail', diagnosis: /no `spreed` entry/ },
+      'talk.mobile.api': { verdict: 'fail', diagnosis: /the Talk apps cannot be used by alice: the capabilities have no `spreed` entry/ },
       'blur.assets.wasm.served': { verdict: 'not-run' },
       'blur.assets.wasm.mime': { verdict: 'not-run' },
       'blur.assets.tflite.served': { verdict: 'not-run' },

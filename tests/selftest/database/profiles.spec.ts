@@ -3,11 +3,11 @@ import type { Verdict } from '../../../src/verdict/types.ts';
 import { type CertifyRun, runCertify } from '../certification/run-certify.ts';
 
 /**
- * The database and Talk-signaling checks through the real CLI on the reference platform
+ * The database and Talk (installed, signaling, mobile API) checks through the real CLI on the reference platform
  * (Chromium only: none of them runs in a browser). Each profile asserts only these checks.
  */
 
-const MINE = ['database.not-sqlite', 'database.version', 'database.utf8mb4', 'talk.installed', 'talk.signaling.hpb'];
+const MINE = ['database.not-sqlite', 'database.version', 'database.utf8mb4', 'talk.installed', 'talk.signaling.hpb', 'talk.mobile.api'];
 type Expectation = { verdict: Verdict; diagnosis?: RegExp };
 
 const INTERNAL = { verdict: 'warn', diagnosis: /internal signaling.*small and medium installations.*max\. 2-3 participants/ } as const;
@@ -38,6 +38,7 @@ const CASES: { profile: string; expected: Record<string, Expectation> }[] = [
     profile: 'talk-disabled',
     expected: {
       'talk.installed': { verdict: 'fail', diagnosis: /installed and enabled on the server but not enabled for this user \(alice\).*groups/ },
+      'talk.mobile.api': { verdict: 'fail', diagnosis: /the Talk apps cannot be used by alice: the capabilities have no `spreed` entry.*not enabled for this user; the apps report "Talk not installed"/ },
       'talk.signaling.hpb': { verdict: 'not-run' },
       'database.utf8mb4': { verdict: 'not-run' },
     },
@@ -46,6 +47,7 @@ const CASES: { profile: string; expected: Record<string, Expectation> }[] = [
     profile: 'talk-missing',
     expected: {
       'talk.installed': { verdict: 'fail', diagnosis: /no `spreed` entry.*not installed or not enabled on the server/ },
+      'talk.mobile.api': { verdict: 'fail', diagnosis: /the Talk apps cannot be used by alice: the capabilities have no `spreed` entry/ },
       'talk.signaling.hpb': { verdict: 'not-run' },
       'database.utf8mb4': { verdict: 'not-run' },
     },

@@ -85,6 +85,22 @@ test.describe('TURN credentials', () => {
     // …except the instance's own test hosts, which the relay-to-relay probe and the browsers use.
     expect(conf.split('\n')).toContain('allowed-peer-ip=10.213.5.0-10.213.5.255');
   });
+
+  test('coturn also listens on the restricted address; turn-relay-denied keeps Talk\'s list without re-opening the subnet', () => {
+    const base = { host: '10.213.5.3', secret: 's', certFile: '/c', keyFile: '/k', pidFile: '/p', logFile: '/l', userDb: '/d' };
+    const conf = renderCoturnConfig({ ...base, extraListeningIps: ['10.213.5.5'] }).split('\n');
+    expect(conf).toEqual(expect.arrayContaining(['listening-ip=10.213.5.3', 'listening-ip=10.213.5.5', 'relay-ip=10.213.5.3']));
+    const denied = renderCoturnConfig({ ...base, peers: 'talk-list-only' });
+    expect(denied).toContain('denied-peer-ip=10.0.0.0-10.255.255.255');
+    expect(denied).not.toContain('allowed-peer-ip');
+  });
+
+  test('turns: URLs can name the TURN host while turn: URLs use its address', () => {
+    expect(turnUrls('10.213.5.3', PROFILES.good.turn.servers, 'turn.example.test')).toEqual([
+      ['turn:10.213.5.3:443?transport=udp', 'turn:10.213.5.3:443?transport=tcp'],
+      ['turns:turn.example.test:443?transport=tcp'],
+    ]);
+  });
 });
 
 test.describe('nginx configuration', () => {

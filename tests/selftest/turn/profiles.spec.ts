@@ -8,17 +8,17 @@ import { type CertifyRun, runCertify } from '../certification/run-certify.ts';
  * Fault profiles run Chromium only (the browser adds nothing to the fault); good runs both.
  */
 type Expectation = { verdict: Verdict; diagnosis?: RegExp };
-const TURN_IDS = ['turn.configured', 'turn.port.standard', 'turn.port.443', 'turn.allocation', 'turn.relay.udp', 'turn.relay.tcp', 'turn.relay.tls'];
+const TURN_IDS = ['turn.configured', 'turn.port.standard', 'turn.port.443', 'turn.allocation', 'turn.relay.udp', 'turn.relay.tcp', 'turn.relay.tls', 'turn.relay.restricted'];
+const NODE_CHECKS = 4;
+const BROWSER_CHECKS = 4;
 
 /**
- * turn.relay.tls on the reference platform: coturn's certificate comes from the suite's per-run
- * CA, which the browsers do not trust for TURN over TLS (ignoreHTTPSErrors covers page loads
- * only), so both browsers answer 701 and the check warns. Open: give the browsers the CA.
+ * turns: works in both browsers because they are launched trusting the platform's per-run CA and
+ * resolving its TURN name (src/browsers/trust.ts); turn.relay.restricted runs through the TURN
+ * host's TCP-443-only address (src/reference/firewall.ts).
  */
-const TLS_UNTRUSTED: Expectation = { verdict: 'warn', diagnosis: /no relay candidate through turns:/ };
-
 const CASES: { profile: string; browsers: string; expected: Record<string, Expectation> }[] = [
-  { profile: 'good', browsers: 'chromium,firefox', expected: { 'turn.relay.tls': TLS_UNTRUSTED } },
+  { profile: 'good', browsers: 'chromium,firefox', expected: {} },
   {
     profile: 'turn-missing',
     browsers: 'chromium',
@@ -30,6 +30,7 @@ const CASES: { profile: string; browsers: string; expected: Record<string, Expec
       'turn.relay.udp': { verdict: 'fail', diagnosis: /no TURN server/ },
       'turn.relay.tcp': { verdict: 'fail', diagnosis: /no TURN server/ },
       'turn.relay.tls': { verdict: 'warn', diagnosis: /no TURN server/ },
+      'turn.relay.restricted': { verdict: 'fail', diagnosis: /no TURN server/ },
     },
   },
   {
@@ -40,6 +41,7 @@ const CASES: { profile: string; browsers: string; expected: Record<string, Expec
       'turn.relay.udp': { verdict: 'fail', diagnosis: /no relay candidate/ },
       'turn.relay.tcp': { verdict: 'fail', diagnosis: /no relay candidate/ },
       'turn.relay.tls': { verdict: 'warn', diagnosis: /no relay candidate/ },
+      'turn.relay.restricted': { verdict: 'fail', diagnosis: /no relay candidate through turn:10\.213\.\d+\.4:443\?transport=tcp/ },
     },
   },
   {
@@ -61,6 +63,7 @@ const CASES: { profile: string; browsers: string; expected: Record<string, Expec
       'turn.relay.udp': { verdict: 'fail', diagnosis: /no relay candidate/ },
       'turn.relay.tcp': { verdict: 'fail', diagnosis: /no relay candidate/ },
       'turn.relay.tls': { verdict: 'warn', diagnosis: /no relay candidate/ },
+      'turn.relay.restricted': { verdict: 'fail', diagnosis: /no relay candidate through turn:10\.213\.\d+\.5:443\?transport=tcp/ },
     },
   },
   {
@@ -69,7 +72,7 @@ const CASES: { profile: string; browsers: string; expected: Record<string, Expec
     expected: {
       'turn.port.standard': { verdict: 'fail', diagnosis: /no TURN URL on port 443 or 80 \(only 3478\)/ },
       'turn.port.443': { verdict: 'warn', diagnosis: /no TURN URL on port 443 \(only 3478\)/ },
-      'turn.relay.tls': TLS_UNTRUSTED,
+      'turn.relay.restricted': { verdict: 'fail', diagnosis: /Talk offers no TURN URL over TCP or TLS on port 443 \(only 3478\/udp, 3478\/tcp, 3478\/tls\)/ },
     },
   },
   {
@@ -78,6 +81,15 @@ const CASES: { profile: string; browsers: string; expected: Record<string, Expec
     expected: {
       'turn.relay.tcp': { verdict: 'fail', diagnosis: /no relay candidate through turn:.*transport=tcp/ },
       'turn.relay.tls': { verdict: 'warn', diagnosis: /no relay candidate through turns:/ },
+      'turn.relay.restricted': { verdict: 'fail', diagnosis: /10\.213\.\d+\.5:443 refuses TCP connections — the TURN server has no TCP\/TLS listener on 443/ },
+    },
+  },
+  {
+    // A relay candidate proves an allocation, not relaying: only turn.allocation sees this fault.
+    profile: 'turn-relay-denied',
+    browsers: 'chromium',
+    expected: {
+      'turn.allocation': { verdict: 'fail', diagnosis: /CreatePermission A→B failed on turn:10\.213\.\d+\.3:443\?transport=udp: .*403/ },
     },
   },
 ];
@@ -93,7 +105,7 @@ for (const c of CASES) {
     test(`every TURN check gets its expected verdict and diagnosis`, () => {
       const turn = run.report.checks.filter((x) => x.id.startsWith('turn.'));
       const nBrowsers = c.browsers.split(',').length;
-      expect(turn.length, run.output).toBe(4 + 3 * nBrowsers);
+      expect(turn.length, run.output).toBe(NODE_CHECKS + BROWSER_CHECKS * nBrowsers);
       expect(new Set(turn.map((x) => x.id))).toEqual(new Set(TURN_IDS));
       for (const x of turn) {
         const e = c.expected[x.id] ?? { verdict: 'pass' };

@@ -1,0 +1,142 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * What a browser must be given to reach a target the way its users' browsers do, for things a
+ * browser context option cannot cover:
+ *
+ * - A private CA (TALK_CA_FILE, or the reference platform's per-run CA) for TURN over TLS:
+ *   `ignoreHTTPSErrors` covers page loads only; Chromium's and Firefox's TURN-over-TLS sockets
+ *   verify the TURN server's certificate against the browser's trust store (a turns: URL fails
+ *   with icecandidateerror 701 otherwise). The CA is added as a trust anchor of this one browser
+ *   process only, never of the machine, and nothing is told to skip verification:
+ *   - Chromium reads the NSS database `$HOME/.pki/nssdb`, so it is launched with a HOME of its
+ *     own holding a database with the CA (certutil, Debian package libnss3-tools).
+ *   - Firefox reads the NSS database of its profile, which Playwright creates at launch; the CA
+ *     is added to it right after launch (NSS's sql database is shared between processes, and
+ *     Firefox looks trust anchors up in it when it verifies, so no restart is needed).
+ * - Host names no DNS serves (the reference platform's TURN name; `target.hosts`):
+ *   Chromium `--host-resolver-rules`, Firefox `network.dns.forceResolve` (one address for every
+ *   name: only used when all the names map to one address, as on the reference platform, whose
+ *   pages are addressed by IP).
+ */
+
+export interface TargetTrust {
+  /** PEM file of the CA to trust, or undefined for a target with a publicly trusted certificate. */
+  caFile: string | undefined;
+  /** Host name → address, for names no DNS serves. */
+  hosts: Record<string, string> | undefined;
+}
+
+export type LaunchOptionsLike = {
+  args?: string[];
+  env?: Record<string, string | number | boolean | undefined>;
+  firefoxUserPrefs?: Record<string, string | number | boolean>;
+};
+
+/** The NSS nickname of the target CA in the browser's database. */
+const NSS_NICKNAME = 'talk-certify target CA';
+
+export class BrowserTrustError extends Error {
+  readonly code = 'BROWSER_TRUST';
+}
+
+function certutil(args: string[]): void {
+  try {
+    execFileSync('certutil', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
+    if (e.code === 'ENOENT') {
+      throw new BrowserTrustError(
+        'certutil is missing: the browsers are given the target CA (TALK_CA_FILE or the reference platform CA) through an NSS database. Install it: apt-get install libnss3-tools (or run scripts/setup.sh).',
+      );
+    }
+    throw new BrowserTrustError(`certutil ${args.join(' ')} failed: ${e.stderr?.toString().trim() || e.message}`);
+  }
+}
+
+/** Adds the CA as a trust anchor for TLS servers (`C,,`) to the NSS sql database in `dir`, creating it if needed. */
+export function addCaToNssDb(dir: string, caFile: string): void {
+  mkdirSync(dir, { recursive: true });
+  if (!readdirSync(dir).includes('cert9.db')) certutil(['-N', '-d', `sql:${dir}`, '--empty-password']);
+  certutil(['-A', '-d', `sql:${dir}`, '-n', NSS_NICKNAME, '-t', 'C,,', '-i', caFile]);
+}
+
+/**
+ * Launch options for one browser of the run: the given ones plus the target's trust and host
+ * names. Returns a cleanup for what it created (Chromium's HOME).
+ */
+export function launchOptionsForTarget<T extends LaunchOptionsLike>(
+  browserName: string,
+  options: T,
+  trust: TargetTrust,
+): { options: T; cleanup: () => void; notes: string[] } {
+  const hosts = Object.entries(trust.hosts ?? {});
+  const notes: string[] = [];
+  if (browserName === 'chromium') {
+    const args = [...(options.args ?? [])];
+    const env = { ...(options.env ?? process.env) } as Record<string, string | number | boolean | undefined>;
+    let home: string | null = null;
+    if (hosts.length > 0) {
+      args.push(`--host-resolver-rules=${hosts.map(([name, ip]) => `MAP ${name} ${ip}`).join(', ')}`);
+      notes.push(`Chromium resolves ${hosts.map(([n, ip]) => `${n} to ${ip}`).join(', ')} (--host-resolver-rules)`);
+    }
+    if (trust.caFile) {
+      home = mkdtempSync(path.join(os.tmpdir(), 'talk-certify-chromium-home-'));
+      addCaToNssDb(path.join(home, '.pki', 'nssdb'), trust.caFile);
+      env.HOME = home;
+      notes.push(`Chromium trusts ${trust.caFile} (NSS database in its own HOME)`);
+    }
+    return {
+      options: { ...options, args, ...(home ? { env } : {}) },
+      cleanup: () => {
+        if (home) rmSync(home, { recursive: true, force: true });
+      },
+      notes,
+    };
+  }
+  if (browserName === 'firefox' && hosts.length > 0) {
+    const addresses = [...new Set(hosts.map(([, ip]) => ip))];
+    if (addresses.length > 1) {
+      throw new BrowserTrustError(`Firefox can be given one address for all unresolvable names (network.dns.forceResolve), but the target needs ${hosts.map(([n, ip]) => `${n} → ${ip}`).join(', ')}.`);
+    }
+    notes.push(`Firefox resolves every host name to ${addresses[0]} (network.dns.forceResolve; the target's pages are addressed by IP)`);
+    return { options: { ...options, firefoxUserPrefs: { ...(options.firefoxUserPrefs ?? {}), 'network.dns.forceResolve': addresses[0]! } }, cleanup: () => {}, notes };
+  }
+  return { options, cleanup: () => {}, notes };
+}
+
+/**
+ * The profile folders of the Firefox processes this process launched (Playwright starts the
+ * browser as a direct child with `--profile <dir>`), from /proc.
+ */
+export function childFirefoxProfiles(parentPid = process.pid): string[] {
+  const out: string[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      // Field 4 (ppid) follows the parenthesised command name, which may contain spaces.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== parentPid) continue;
+      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+      const i = argv.findIndex((a) => a === '--profile' || a === '-profile');
+      if (i >= 0 && argv[i + 1]) out.push(argv[i + 1]!);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return out;
+}
+
+/** Adds the target CA to the profile database of every Firefox this process launched. */
+export function trustCaInLaunchedFirefox(caFile: string): string[] {
+  const profiles = childFirefoxProfiles();
+  if (profiles.length === 0) {
+    throw new BrowserTrustError('Firefox was launched, but no Firefox child process with a --profile argument was found in /proc to give the target CA.');
+  }
+  for (const p of profiles) addCaToNssDb(p, caFile);
+  return profiles;
+}

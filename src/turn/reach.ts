@@ -1,0 +1,50 @@
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { CLASS, METHOD, encodeMessage, messageType, newTransactionId } from './codec.ts';
+
+/**
+ * What a path to a TURN server lets through, seen from Node on the machine running the browsers:
+ * evidence for turn.relay.restricted (which transports a restrictive network blocks, and whether
+ * a TURN server listens behind it). Not a verdict by itself.
+ */
+
+/** A veth or a LAN answers in milliseconds; a firewall that drops shows as this timeout. */
+export const REACH_TIMEOUT_MS = 2_000;
+
+export type TcpReach = 'connected' | 'refused' | 'timeout' | `error: ${string}`;
+
+/** TCP connect to host:port: `refused` means the host answered with RST (no listener), `timeout` that nothing answered (dropped). */
+export function tcpReach(host: string, port: number, timeoutMs = REACH_TIMEOUT_MS): Promise<TcpReach> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (r: TcpReach) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(r);
+    };
+    const timer = setTimeout(() => done('timeout'), timeoutMs);
+    socket.once('connect', () => done('connected'));
+    socket.once('error', (e: NodeJS.ErrnoException) => done(e.code === 'ECONNREFUSED' ? 'refused' : `error: ${e.code ?? e.message}`));
+  });
+}
+
+/** One STUN Binding request over UDP (RFC 8489 section 6.2.1); true when a matching success response arrives in time. */
+export function udpStunAnswers(host: string, port: number, timeoutMs = REACH_TIMEOUT_MS): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
+    const transactionId = newTransactionId();
+    const packet = encodeMessage({ method: METHOD.binding, cls: CLASS.request, transactionId, attributes: [] });
+    const success = messageType(METHOD.binding, CLASS.success);
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.close();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.on('error', () => done(false));
+    socket.on('message', (msg) => {
+      if (msg.length >= 20 && msg.readUInt16BE(0) === success && msg.subarray(8, 20).equals(transactionId)) done(true);
+    });
+    socket.send(packet, port, host);
+  });
+}
