@@ -6,11 +6,11 @@ const c = check('call.relay');
 // The call page receives Talk's TURN credentials (signaling settings); a trace would record them.
 test.use({ trace: 'off' });
 
-test(c.title, c.details, async ({ callSession, evidence, browser, browserName, playwright }, testInfo) => {
+test(c.title, c.details, async ({ callSession, evidence, browser, browserName, playwright, target }, testInfo) => {
   // Relay is forced the ways a user or admin can: every RTCPeerConnection gets
   // iceTransportPolicy 'relay' (init-script wrapper; what Talk's docs do through
   // OCA.Talk.SimpleWebRTC), and in Firefox also its own pref, which needs a browser of its own.
-  const relayBrowser = browserName === 'firefox' ? await relaunchWithPrefs(playwright.firefox, testInfo, { [FIREFOX_RELAY_ONLY_PREF]: true }) : browser;
+  const relayBrowser = browserName === 'firefox' ? await relaunchWithPrefs(playwright.firefox, testInfo, target, { [FIREFOX_RELAY_ONLY_PREF]: true }) : browser;
   evidence.add('relayForcedBy', ["iceTransportPolicy 'relay' on every RTCPeerConnection", ...(browserName === 'firefox' ? [`${FIREFOX_RELAY_ONLY_PREF}=true`] : [])]);
   try {
     const run = await runCall(callSession, evidence, { a: relayBrowser, b: relayBrowser }, { forceRelay: true });

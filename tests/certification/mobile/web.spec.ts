@@ -9,9 +9,9 @@ const PHONE = 'Pixel 7';
 // The Talk page receives Talk's TURN credentials (signaling settings); a trace would record them.
 test.use({ trace: 'off' });
 
-test(c.title, c.details, async ({ callSession, evidence }) => {
+test(c.title, c.details, async ({ callSession, evidence, target }) => {
   if (callSession.talkMissing) return evidence.notRun(callSession.talkMissing);
-  const cr = await launchEngine('chromium');
+  const cr = await launchEngine('chromium', target);
   if (!cr.browser) return evidence.notRun(`phone emulation (isMobile) needs Chromium: ${cr.reason}`);
   try {
     const phone = devices[PHONE]!;
