@@ -18,9 +18,7 @@ import path from 'node:path';
  *     is added to it right after launch (NSS's sql database is shared between processes, and
  *     Firefox looks trust anchors up in it when it verifies, so no restart is needed).
  * - Host names no DNS serves (the reference platform's TURN name; `target.hosts`):
- *   Chromium `--host-resolver-rules`, Firefox `network.dns.forceResolve` (one address for every
- *   name: only used when all the names map to one address, as on the reference platform, whose
- *   pages are addressed by IP).
+ *   Chromium `--host-resolver-rules`; Firefox has no per-name rule, see firefoxForceResolvePrefs.
  */
 
 export interface TargetTrust {
@@ -97,15 +95,26 @@ export function launchOptionsForTarget<T extends LaunchOptionsLike>(
       notes,
     };
   }
-  if (browserName === 'firefox' && hosts.length > 0) {
-    const addresses = [...new Set(hosts.map(([, ip]) => ip))];
-    if (addresses.length > 1) {
-      throw new BrowserTrustError(`Firefox can be given one address for all unresolvable names (network.dns.forceResolve), but the target needs ${hosts.map(([n, ip]) => `${n} → ${ip}`).join(', ')}.`);
-    }
-    notes.push(`Firefox resolves every host name to ${addresses[0]} (network.dns.forceResolve; the target's pages are addressed by IP)`);
-    return { options: { ...options, firefoxUserPrefs: { ...(options.firefoxUserPrefs ?? {}), 'network.dns.forceResolve': addresses[0]! } }, cleanup: () => {}, notes };
-  }
   return { options, cleanup: () => {}, notes };
+}
+
+/**
+ * Firefox has no per-name mapping; `network.dns.forceResolve` sends every connection, IP literals
+ * included, to one address, so page loads of the target break. Only a browser that opens no page
+ * of the target (the TURN relay checks, which gather on about:blank) may get it: a second Firefox.
+ * Returns null when no name needs mapping.
+ */
+export function firefoxForceResolvePrefs(hosts: Record<string, string> | undefined): { prefs: Record<string, string>; note: string } | null {
+  const entries = Object.entries(hosts ?? {});
+  if (entries.length === 0) return null;
+  const addresses = [...new Set(entries.map(([, ip]) => ip))];
+  if (addresses.length > 1) {
+    throw new BrowserTrustError(`Firefox can be given one address for all unresolvable names (network.dns.forceResolve), but the target needs ${entries.map(([n, ip]) => `${n} → ${ip}`).join(', ')}.`);
+  }
+  return {
+    prefs: { 'network.dns.forceResolve': addresses[0]! },
+    note: `a separate Firefox that resolves every host name to ${addresses[0]} (network.dns.forceResolve, for ${entries.map(([n]) => n).join(', ')}; it opens no page of the target)`,
+  };
 }
 
 /**

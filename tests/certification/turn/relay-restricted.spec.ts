@@ -4,6 +4,6 @@ const c = check('turn.relay.restricted');
 // The page receives Talk's TURN credentials; a trace would record them.
 test.use({ trace: 'off' });
 
-test(c.title, c.details, async ({ turnSettings, evidence, page, browserName, target, browserTrustNotes }) => {
-  await certifyRestrictedRelay({ turnSettings, evidence, page, browserName, target, browserTrustNotes });
+test(c.title, c.details, async ({ turnSettings, evidence, relayPage, browserName, target, relayBrowser }) => {
+  await certifyRestrictedRelay({ turnSettings, evidence, page: relayPage, browserName, target, browserTrustNotes: relayBrowser.notes });
 });

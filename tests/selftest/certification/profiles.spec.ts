@@ -34,13 +34,8 @@ const CASES: ProfileCase[] = [
   {
     profile: 'good',
     exitCode: 0,
-    expected: {
-      ...INTERNAL_SIGNALING,
-      // Known limitation of the reference platform, not of the check: coturn's certificate comes
-      // from the per-run CA, which browsers do not trust for TURN over TLS (accepting the page's
-      // certificate does not extend to TURN), so `turns:` yields no relay candidate (701).
-      'turn.relay.tls': { verdict: 'warn', diagnosis: /turns:/ },
-    },
+    // turn.relay.tls passes: the browsers are launched trusting the per-run CA (src/browsers/trust.ts).
+    expected: { ...INTERNAL_SIGNALING },
   },
   {
     profile: 'http-only',

@@ -3,6 +3,7 @@ import tls from 'node:tls';
 import { expect, test } from '@playwright/test';
 import { request } from 'undici';
 import { stunBindingRequest } from '../../../src/reference/coturn.ts';
+import { tcpReach, udpStunAnswers } from '../../../src/turn/reach.ts';
 import { type ReferencePlatform, startReferencePlatform } from '../../../src/reference/index.ts';
 import { Client, NOT_ROOT, NOT_ROOT_REASON, WORK_DIR, execFileP, referenceState } from './helpers.ts';
 
@@ -365,9 +366,13 @@ test.describe('Talk', () => {
     const s = res.json().ocs.data;
     expect(s).toMatchObject({ signalingMode: 'internal', userId: 'alice', server: '', federation: null });
     expect(s.stunservers).toEqual([{ urls: [`stun:${platform.turn.host}:443`] }]);
-    expect(s.turnservers).toHaveLength(1);
+    // Two entries, as an admin configures them in Talk: turn: by address, turns: by the certificate's name.
+    expect(s.turnservers).toHaveLength(2);
+    expect(s.turnservers.flatMap((t: { urls: string[] }) => t.urls)).toEqual(platform.turn.urls);
+    expect(s.turnservers[1].urls).toEqual([`turns:${platform.turn.name}:443?transport=tcp`]);
     const turn = s.turnservers[0];
-    expect(turn.urls).toEqual(platform.turn.urls);
+    // One username for all servers (Config::getTurnSettings).
+    expect(s.turnservers[1].username).toBe(turn.username);
     expect(turn.username).toMatch(/^\d+:[A-Za-z0-9+/]{16}$/);
     const expiry = Number(turn.username.split(':')[0]);
     expect(Math.abs(expiry - (Date.now() / 1000 + 86400))).toBeLessThan(60);
@@ -384,11 +389,11 @@ test.describe('Talk', () => {
     expect(await uclient(['-p', '443'], 'wrong'), 'a wrong credential is refused').not.toBe(0);
   });
 
-  test("coturn's TLS listener (turns:) presents a certificate of the instance CA for the TURN address, on 443 and 3478", async () => {
+  test("coturn's TLS listener (turns:) presents a certificate of the instance CA for the TURN address and name, on 443 and 3478", async () => {
     const ca = readFileSync(platform.caFile, 'utf8');
-    for (const port of [443, 3478]) {
+    for (const [port, servername] of [[443, undefined], [3478, undefined], [443, platform.turn.name]] as const) {
       const reply = await new Promise<number>((resolve, reject) => {
-        const socket = tls.connect({ host: platform.turn.host, port, ca }, () => socket.write(stunBindingRequest().packet));
+        const socket = tls.connect({ host: platform.turn.host, port, ca, ...(servername ? { servername } : {}) }, () => socket.write(stunBindingRequest().packet));
         socket.once('data', (d: Buffer) => {
           socket.destroy();
           resolve(d.readUInt16BE(0));
@@ -398,6 +403,15 @@ test.describe('Talk', () => {
       // A STUN Binding success over TLS: the same port speaks TLS and TURN.
       expect(reply, `port ${port}`).toBe(0x0101);
     }
+  });
+
+  test("the TURN host's restricted address lets only TCP 443 through (turn.relay.restricted's network); its main address is open", async () => {
+    const r = platform.turn.restricted.address;
+    expect(await udpStunAnswers(platform.turn.host, 443), 'UDP to the main address').toBe(true);
+    expect(await udpStunAnswers(r, 443), 'UDP to the restricted address is dropped').toBe(false);
+    expect(await tcpReach(r, 443), 'TCP 443 to the restricted address').toBe('connected');
+    expect(await tcpReach(r, 3478), 'TCP 3478 to the restricted address is dropped').toBe('timeout');
+    expect(await tcpReach(platform.turn.host, 3478), 'TCP 3478 to the main address').toBe('connected');
   });
 
   test('the blur preference is stored and shows in the capabilities', async () => {

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { BrowserTrustError, type LaunchOptionsLike, addCaToNssDb, launchOptionsForTarget } from '../../../src/browsers/trust.ts';
+import { BrowserTrustError, type LaunchOptionsLike, addCaToNssDb, firefoxForceResolvePrefs, launchOptionsForTarget } from '../../../src/browsers/trust.ts';
 
 /** The launch options that make a browser trust a private CA and resolve undeclared names (no browser started). */
 let dir: string;
@@ -29,13 +29,13 @@ test('Chromium: its own HOME with an NSS database that trusts the CA for TLS ser
 test('no CA and no names: the launch options are left as they are (a publicly trusted target)', () => {
   const given = { args: ['--x'] };
   expect(launchOptionsForTarget('chromium', given, { caFile: undefined, hosts: undefined }).options).toEqual({ args: ['--x'] });
-  expect(launchOptionsForTarget('firefox', { firefoxUserPrefs: { a: 1 } }, { caFile: undefined, hosts: undefined }).options).toEqual({ firefoxUserPrefs: { a: 1 } });
+  expect(launchOptionsForTarget('firefox', { firefoxUserPrefs: { a: 1 } }, { caFile, hosts: { n: '10.0.0.1' } }).options).toEqual({ firefoxUserPrefs: { a: 1 } });
 });
 
-test('Firefox: names resolve through network.dns.forceResolve, which takes one address only', () => {
-  const { options } = launchOptionsForTarget('firefox', { firefoxUserPrefs: { a: 1 } }, { caFile, hosts: { 'turn.example.test': '10.213.9.3' } });
-  expect(options.firefoxUserPrefs).toEqual({ a: 1, 'network.dns.forceResolve': '10.213.9.3' });
-  expect(() => launchOptionsForTarget('firefox', {}, { caFile, hosts: { a: '10.0.0.1', b: '10.0.0.2' } })).toThrow(BrowserTrustError);
+test('Firefox: names resolve through network.dns.forceResolve (for a separate browser), which takes one address only', () => {
+  expect(firefoxForceResolvePrefs(undefined)).toBeNull();
+  expect(firefoxForceResolvePrefs({ 'turn.example.test': '10.213.9.3' })?.prefs).toEqual({ 'network.dns.forceResolve': '10.213.9.3' });
+  expect(() => firefoxForceResolvePrefs({ a: '10.0.0.1', b: '10.0.0.2' })).toThrow(BrowserTrustError);
 });
 
 test('adding the CA twice to a database is harmless', () => {
