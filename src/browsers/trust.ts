@@ -87,13 +87,13 @@ export function launchOptionsForTarget<T extends LaunchOptionsLike>(
       env.HOME = home;
       notes.push(`Chromium trusts ${trust.caFile} (NSS database in its own HOME)`);
     }
-    return {
-      options: { ...options, args, ...(home ? { env } : {}) },
-      cleanup: () => {
-        if (home) rmSync(home, { recursive: true, force: true });
-      },
-      notes,
+    const cleanup = () => {
+      if (home) rmSync(home, { recursive: true, force: true });
+      process.off('exit', cleanup);
     };
+    // Also when the worker exits without tearing its fixtures down.
+    if (home) process.once('exit', cleanup);
+    return { options: { ...options, args, ...(home ? { env } : {}) }, cleanup, notes };
   }
   return { options, cleanup: () => {}, notes };
 }
