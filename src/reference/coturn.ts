@@ -1,6 +1,3 @@
-import dgram from 'node:dgram';
-import net from 'node:net';
-import { CLASS, METHOD, encodeMessage, messageType, newTransactionId } from '../turn/codec.ts';
 
 /** TURN realm; Talk's docs use the server's domain. */
 export const TURN_REALM = 'reference.talk-certify.test';
@@ -94,48 +91,3 @@ allowed-peer-ip=${c.host.replace(/\.\d+$/, '.0')}-${c.host.replace(/\.\d+$/, '.2
 }${c.listeners === 'udp-only' ? 'no-tcp\nno-tls\n' : ''}`;
 }
 
-/** STUN message type of a Binding success response (RFC 8489 section 5). */
-const BINDING_SUCCESS = messageType(METHOD.binding, CLASS.success);
-
-/**
- * A 20-byte STUN Binding request with a random transaction id (RFC 8489 section 5), encoded by
- * the suite's STUN codec (src/turn, tested with the RFC 5769 vectors).
- */
-export function stunBindingRequest(): { packet: Buffer; transactionId: Buffer } {
-  const transactionId = newTransactionId();
-  return { packet: encodeMessage({ method: METHOD.binding, cls: CLASS.request, transactionId, attributes: [] }), transactionId };
-}
-
-/** Sends one Binding request over UDP and resolves true on a matching success response within `timeoutMs`. */
-export function stunBindingUdp(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = dgram.createSocket('udp4');
-    const { packet, transactionId } = stunBindingRequest();
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      socket.close();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.on('error', () => done(false));
-    socket.on('message', (msg) => {
-      if (msg.length >= 20 && msg.readUInt16BE(0) === BINDING_SUCCESS && msg.subarray(8, 20).equals(transactionId)) done(true);
-    });
-    socket.send(packet, port, host);
-  });
-}
-
-/** Resolves true when a TCP connection to host:port is accepted within `timeoutMs`. */
-export function tcpAccepts(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port });
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { registerSecret } from '../redact/index.ts';
-import { TURN_PORTS, renderCoturnConfig, stunBindingUdp, tcpAccepts } from './coturn.ts';
+import { tcpReach, udpStunAnswers } from '../turn/reach.ts';
+import { TURN_PORTS, renderCoturnConfig } from './coturn.ts';
 import { buildDocroot } from './docroot.ts';
 import type { DoubleConfig } from './double/context.ts';
 import { type DoubleServer, startDouble } from './double/server.ts';
@@ -97,6 +98,8 @@ const READY_TIMEOUT_MS = 15_000;
 const READY_PROBE_INTERVAL_MS = 50;
 /** One readiness probe (TCP connect, STUN binding) on a veth answers in well under this. */
 const PROBE_TIMEOUT_MS = 500;
+/** A listener is up when a TCP connection to it is accepted within the probe timeout. */
+const tcpAccepts = async (host: string, port: number): Promise<boolean> => (await tcpReach(host, port, PROBE_TIMEOUT_MS)) === 'connected';
 /** How long stop() waits for a daemon to exit on SIGTERM before SIGKILL. */
 const STOP_GRACE_MS = 3_000;
 
@@ -368,15 +371,15 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
 
     const webPort = profile.web.tls ? 443 : 80;
     await Promise.all([
-      waitReady(`nginx on ${names.webIp}:${webPort}`, nginx, () => tcpAccepts(names.webIp, webPort, PROBE_TIMEOUT_MS), nginxLog, 'NGINX'),
+      waitReady(`nginx on ${names.webIp}:${webPort}`, nginx, () => tcpAccepts(names.webIp, webPort), nginxLog, 'NGINX'),
       waitReady(
         `coturn on ${names.turnIp} (TCP and UDP ${TURN_PORTS.tls} and ${TURN_PORTS.plain})`,
         coturn,
         async () =>
           (profile.turn.listeners === 'udp-only' ||
-            ((await tcpAccepts(names.turnIp, TURN_PORTS.tls, PROBE_TIMEOUT_MS)) && (await tcpAccepts(names.turnIp, TURN_PORTS.plain, PROBE_TIMEOUT_MS)))) &&
-          (await stunBindingUdp(names.turnIp, TURN_PORTS.tls, PROBE_TIMEOUT_MS)) &&
-          (await stunBindingUdp(names.turnIp, TURN_PORTS.plain, PROBE_TIMEOUT_MS)),
+            ((await tcpAccepts(names.turnIp, TURN_PORTS.tls)) && (await tcpAccepts(names.turnIp, TURN_PORTS.plain)))) &&
+          (await udpStunAnswers(names.turnIp, TURN_PORTS.tls, PROBE_TIMEOUT_MS)) &&
+          (await udpStunAnswers(names.turnIp, TURN_PORTS.plain, PROBE_TIMEOUT_MS)),
         coturnLog,
         'COTURN',
       ),

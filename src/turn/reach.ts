@@ -28,12 +28,20 @@ export function tcpReach(host: string, port: number, timeoutMs = REACH_TIMEOUT_M
   });
 }
 
+/**
+ * A 20-byte STUN Binding request with a random transaction id (RFC 8489 section 5), encoded by
+ * the suite's STUN codec (tested with the RFC 5769 vectors).
+ */
+export function stunBindingRequest(): { packet: Buffer; transactionId: Buffer } {
+  const transactionId = newTransactionId();
+  return { packet: encodeMessage({ method: METHOD.binding, cls: CLASS.request, transactionId, attributes: [] }), transactionId };
+}
+
 /** One STUN Binding request over UDP (RFC 8489 section 6.2.1); true when a matching success response arrives in time. */
 export function udpStunAnswers(host: string, port: number, timeoutMs = REACH_TIMEOUT_MS): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
-    const transactionId = newTransactionId();
-    const packet = encodeMessage({ method: METHOD.binding, cls: CLASS.request, transactionId, attributes: [] });
+    const { packet, transactionId } = stunBindingRequest();
     const success = messageType(METHOD.binding, CLASS.success);
     const done = (ok: boolean) => {
       clearTimeout(timer);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
 import { expect, test } from '@playwright/test';
 import { request } from 'undici';
-import { stunBindingRequest } from '../../../src/reference/coturn.ts';
+import { stunBindingRequest } from '../../../src/turn/reach.ts';
 import { tcpReach, udpStunAnswers } from '../../../src/turn/reach.ts';
 import { type ReferencePlatform, startReferencePlatform } from '../../../src/reference/index.ts';
 import { Client, NOT_ROOT, NOT_ROOT_REASON, WORK_DIR, execFileP, referenceState } from './helpers.ts';
