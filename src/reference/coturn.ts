@@ -1,4 +1,3 @@
-
 /** TURN realm; Talk's docs use the server's domain. */
 export const TURN_REALM = 'reference.talk-certify.test';
 
