@@ -49,13 +49,17 @@ export default defineConfig<BrowserOptions>({
   forbidOnly: true,
   globalSetup: './src/targets/global-setup.ts',
   reporter: [
+    // First: traces are scrubbed of cookies, CSRF tokens and known secrets before the HTML and
+    // Allure reporters copy them.
+    ['./src/reporter/scrub-traces.ts'],
     ['./src/reporter/index.ts', { outputDir: reportDir, stateFile: stateFilePath(reportDir), runId: config.runId }],
     ['html', { outputFolder: path.join(reportDir, 'html'), open: 'never' }],
     ['allure-playwright', { resultsDir: path.join(reportDir, 'allure-results'), detail: false, suiteTitle: false }],
   ] satisfies PlaywrightTestConfig['reporter'],
   use: {
     // Traces can record request headers and typed values; screenshots and traces are kept only
-    // for failures, and checks never type a secret into a traced page (issue #7 scrubs the rest).
+    // for failures, checks never type a secret into a traced page, and src/reporter/scrub-traces.ts
+    // removes cookies, CSRF tokens and known secrets from the traces that are kept.
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
   },

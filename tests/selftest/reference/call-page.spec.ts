@@ -72,7 +72,7 @@ async function loginToCall(p: Participant, platform: ReferencePlatform, user: Re
   await p.page.goto(`${platform.url}call/${token}`);
   await expect(p.page).toHaveURL(new RegExp(`/login\\?redirect_url=${encodeURIComponent(`/call/${token}`)}`));
   await p.page.locator('input[name=user]').fill(user.user);
-  await p.page.locator('input[name=password]').fill(user.password);
+  await p.page.locator('input[name=password]').evaluate((el, v) => ((el as HTMLInputElement).value = v), user.password);
   await p.page.getByRole('button', { name: 'Log in' }).click();
   await expect(p.page).toHaveURL(new RegExp(`/call/${token}$`));
 }

@@ -20,3 +20,19 @@ test('secret keys and headers are redacted whatever their value; other fields st
 test('Basic and Bearer credentials are redacted in free text', () => {
   expect(redactText('Authorization: Basic YWxpY2U6c2VjcmV0 and Bearer abcdef123456')).toBe(`Authorization: Basic ${REDACTED} and Bearer ${REDACTED}`);
 });
+
+test('traces are scrubbed by structure: cookies, CSRF tokens and session ids go, the rest stays', async () => {
+  const { scrubText, REDACTED } = await import('../../../src/reporter/scrub-traces.ts');
+  const har = JSON.stringify({
+    request: { url: 'https://cloud.example.com/apps/spreed/', headers: [{ name: 'Cookie', value: 'oc123=s3ss10n; nc_token=abc' }, { name: 'Accept', value: 'text/html' }], cookies: [{ name: 'oc123', value: 's3ss10n' }] },
+    response: { headers: [{ name: 'Set-Cookie', value: 'oc123=s3ss10n; path=/' }], body: { sessionId: 'talk-session-id', token: 'abcdefgh' } },
+  });
+  const out = scrubText(har);
+  expect(out).not.toContain('s3ss10n');
+  expect(out).not.toContain('talk-session-id');
+  expect(out).toContain(REDACTED);
+  expect(out).toContain('"Accept","value":"text/html"');
+  expect(out).toContain('"token":"abcdefgh"');
+  const html = scrubText('<head data-requesttoken="csrf+secret/="><title>Login</title>');
+  expect(html).toBe(`<head data-requesttoken="${REDACTED}"><title>Login</title>`);
+});
