@@ -366,8 +366,9 @@ async function main(): Promise<void> {
     if (art) console.log(`  ratio artillery ÷ talk-certify: RSS per participant ${rssRatio ?? '—'}×, CPU ${cpuRatio ?? '—'}×`);
     mkdirSync(OUT_DIR, { recursive: true });
     writeFileSync(path.join(OUT_DIR, 'bench-load.json'), JSON.stringify({ args, steps, artillery: art, at: new Date().toISOString() }, null, 2));
-    // CPU and RSS of the largest step measured correctly; if none was (a busy machine), of the largest step run.
-    const shown = best ?? steps.at(-1)!;
+    // CPU and RSS of the largest step measured correctly; if none was, of the largest step in which
+    // everyone polled at once (a step aborted during ramp-up has no steady window to measure).
+    const shown = best ?? [...steps].reverse().find((s) => !Number.isNaN(s.joinS)) ?? steps.at(-1)!;
     const figures = {
       participants: best?.participants ?? 0,
       rssPerParticipantKB: shown.rssPerParticipantKB,
