@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import type { Verdict } from '../../../src/verdict/types.ts';
-import { type CertifyRun, runCertify } from '../certification/run-certify.ts';
+import { type CertifyRun, knownIntermittent, runCertify } from '../certification/run-certify.ts';
 
 /**
  * The TURN checks run for real (CLI, coturn, browsers) against the good profile and each TURN
@@ -109,6 +109,7 @@ for (const c of CASES) {
       expect(new Set(turn.map((x) => x.id))).toEqual(new Set(TURN_IDS));
       for (const x of turn) {
         const e = c.expected[x.id] ?? { verdict: 'pass' };
+        if (!c.expected[x.id] && c.profile === 'good' && knownIntermittent(x)) continue;
         expect.soft(x.verdict, `${x.id} (${x.project}): ${x.observed} / ${x.diagnosis}`).toBe(e.verdict);
         if (e.diagnosis) expect.soft(x.diagnosis ?? '', `${x.id} (${x.project})`).toMatch(e.diagnosis);
       }
