@@ -30,6 +30,21 @@ interface ProfileCase {
  */
 const INTERNAL_SIGNALING: Record<string, Expectation> = { 'talk.signaling.hpb': { verdict: 'warn', diagnosis: /internal signaling/ } };
 
+/** What each blur-file fault breaks; the call's blur-* profiles break exactly what their asset twins do. */
+const WASM_WRONG_MIME: Record<string, Expectation> = {
+      'blur.assets.wasm.mime': { verdict: 'warn', diagnosis: /served as application\/octet-stream/ },
+      'blur.browser.wasm-streaming': { verdict: 'warn', diagnosis: /wasm streaming compile failed/ },
+};
+const WASM_MISSING: Record<string, Expectation> = {
+      'blur.assets.wasm.served': { verdict: 'fail', diagnosis: /is not served \(HTTP 401\)/ },
+      'blur.assets.wasm.mime': { verdict: 'warn', diagnosis: /application\/json.*HTTP 401/ },
+      'blur.browser.wasm-compiles': { verdict: 'fail', diagnosis: /does not compile in this browser/ },
+      'blur.browser.wasm-streaming': { verdict: 'warn', diagnosis: /wasm streaming compile failed/ },
+};
+const TFLITE_MISSING: Record<string, Expectation> = {
+      'blur.assets.tflite.served': { verdict: 'fail', diagnosis: /selfie_segmentation_landscape\.tflite is not served \(HTTP 401\)/ },
+};
+
 const CASES: ProfileCase[] = [
   {
     profile: 'good',
@@ -53,8 +68,7 @@ const CASES: ProfileCase[] = [
     exitCode: 0,
     expected: {
       ...INTERNAL_SIGNALING,
-      'blur.assets.wasm.mime': { verdict: 'warn', diagnosis: /served as application\/octet-stream/ },
-      'blur.browser.wasm-streaming': { verdict: 'warn', diagnosis: /wasm streaming compile failed/ },
+      ...WASM_WRONG_MIME,
     },
   },
   {
@@ -62,10 +76,7 @@ const CASES: ProfileCase[] = [
     exitCode: 1,
     expected: {
       ...INTERNAL_SIGNALING,
-      'blur.assets.wasm.served': { verdict: 'fail', diagnosis: /is not served \(HTTP 401\)/ },
-      'blur.assets.wasm.mime': { verdict: 'warn', diagnosis: /application\/json.*HTTP 401/ },
-      'blur.browser.wasm-compiles': { verdict: 'fail', diagnosis: /does not compile in this browser/ },
-      'blur.browser.wasm-streaming': { verdict: 'warn', diagnosis: /wasm streaming compile failed/ },
+      ...WASM_MISSING,
     },
   },
   {
@@ -73,7 +84,7 @@ const CASES: ProfileCase[] = [
     exitCode: 1,
     expected: {
       ...INTERNAL_SIGNALING,
-      'blur.assets.tflite.served': { verdict: 'fail', diagnosis: /selfie_segmentation_landscape\.tflite is not served \(HTTP 401\)/ },
+      ...TFLITE_MISSING,
     },
   },
   // The call's fault profiles (issue 4). Their target is the call check (area `call`, not in AREAS);
@@ -85,8 +96,7 @@ const CASES: ProfileCase[] = [
     exitCode: 1,
     expected: {
       ...INTERNAL_SIGNALING,
-      'blur.assets.wasm.mime': { verdict: 'warn', diagnosis: /served as application\/octet-stream/ },
-      'blur.browser.wasm-streaming': { verdict: 'warn', diagnosis: /wasm streaming compile failed/ },
+      ...WASM_WRONG_MIME,
     },
   },
   {
@@ -94,11 +104,8 @@ const CASES: ProfileCase[] = [
     exitCode: 1,
     expected: {
       ...INTERNAL_SIGNALING,
-      'blur.assets.wasm.served': { verdict: 'fail', diagnosis: /is not served \(HTTP 401\)/ },
-      'blur.assets.wasm.mime': { verdict: 'warn', diagnosis: /application\/json.*HTTP 401/ },
-      'blur.assets.tflite.served': { verdict: 'fail', diagnosis: /selfie_segmentation_landscape\.tflite is not served \(HTTP 401\)/ },
-      'blur.browser.wasm-compiles': { verdict: 'fail', diagnosis: /does not compile in this browser/ },
-      'blur.browser.wasm-streaming': { verdict: 'warn', diagnosis: /wasm streaming compile failed/ },
+      ...WASM_MISSING,
+      ...TFLITE_MISSING,
     },
   },
   { profile: 'signaling-broken', exitCode: 1, expected: { ...INTERNAL_SIGNALING } },
