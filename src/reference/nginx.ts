@@ -103,7 +103,11 @@ http {
     uwsgi_temp_path ${paths.tempDir}/uwsgi;
     scgi_temp_path ${paths.tempDir}/scgi;
 
-    upstream php-handler {
+${profile.web.perClientConnectionLimit ? `    # Per client address: concurrent requests being processed (ngx_http_limit_conn_module).
+    limit_conn_zone $binary_remote_addr zone=per_client:1m;
+    limit_conn_status 503;
+
+` : ''}    upstream php-handler {
         server ${upstream};
         keepalive 32;
     }
@@ -191,7 +195,9 @@ ${indent(extraTypes, 12)}
             proxy_max_temp_file_size 0;
             # Talk's long polls hold a request 30 s.
             proxy_read_timeout ${profile.web.proxyReadTimeoutS}s;
-        }
+${profile.web.perClientConnectionLimit ? `            # At most this many requests per client address at once; the next is answered 503 at once.
+            limit_conn per_client ${profile.web.perClientConnectionLimit};
+` : ''}        }
 
         # Serve static files
         location ~ \\.(?:css|js|mjs|svg|gif|ico|jpg|png|webp|wasm|tflite|map|ogg|flac)$ {
@@ -200,7 +206,10 @@ ${indent(extraTypes, 12)}
             add_header Cache-Control                     "public, max-age=15778463$asset_immutable";
 ${indent([hstsHeader, ...securityHeaders], 12)}
             access_log off;     # Optional: Don't log access to assets
-        }
+${profile.web.wasmCharset ? `            # A charset for "text" assets that also names application/wasm: nginx appends "; charset=utf-8".
+            charset utf-8;
+            charset_types text/css text/javascript application/javascript application/wasm;
+` : ''}        }
 
         location ~ \\.(otf|woff2?)$ {
             try_files $uri /index.php$request_uri;

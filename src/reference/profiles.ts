@@ -33,6 +33,16 @@ export interface Profile {
     mimeTypes: 'system' | 'without-wasm';
     /** nginx `proxy_read_timeout` towards PHP, in seconds: below Talk's 30 s long poll, nginx cuts polls with 504. */
     proxyReadTimeoutS: number;
+    /**
+     * nginx adds `; charset=utf-8` to .wasm responses (`charset utf-8; charset_types … application/wasm;`
+     * in the static-file location): `application/wasm; charset=utf-8`, which browsers refuse to stream.
+     */
+    wasmCharset?: boolean;
+    /**
+     * nginx `limit_conn` per client address on the PHP location (`limit_conn_zone $binary_remote_addr`),
+     * answering 503 at once past it: a front that refuses load from one address instead of queueing it.
+     */
+    perClientConnectionLimit?: number;
   };
   /** Which of Talk's background blur files exist on disk (see src/talk/blur-assets.ts). */
   blurAssets: { wasm: boolean; tflite: boolean };
@@ -230,6 +240,20 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     'coturn runs and Talk hands out its address, but a firewall drops everything between clients and coturn: no relay candidates, so a call that needs TURN fails.',
     (p) => {
       p.turn.blockedForClients = true;
+    },
+  ),
+  'wasm-mime-charset': fault(
+    'wasm-mime-charset',
+    "nginx's `charset utf-8` covers application/wasm (charset_types), so .wasm goes out as `application/wasm; charset=utf-8`: browsers refuse to stream-compile it (Talk falls back).",
+    (p) => {
+      p.web.wasmCharset = true;
+    },
+  ),
+  'front-refuses': fault(
+    'front-refuses',
+    'nginx limits every client address to 4 concurrent PHP requests (limit_conn, 503 at once past it): load from one address is refused, not slowed.',
+    (p) => {
+      p.web.perClientConnectionLimit = 4;
     },
   ),
 };

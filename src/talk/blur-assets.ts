@@ -61,3 +61,45 @@ export function blurAssetsFor(talkVersion: string): BlurAsset[] {
   if (!atLeast(v, FIRST_BLUR_VERSION)) return [];
   return (atLeast(v, MEDIAPIPE_VERSION) ? MEDIAPIPE_ASSETS : TFLITE_ASSETS).map((a) => ({ ...a }));
 }
+
+/** The only Content-Type WebAssembly streaming compilation accepts. */
+export const WASM_MIME = 'application/wasm';
+
+/**
+ * Whether `WebAssembly.compileStreaming` / `instantiateStreaming` accept a response with this
+ * Content-Type, compared the way the browsers compare it — NOT the MIME type essence (dropping
+ * parameters would accept `application/wasm; charset=utf-8`, which every browser rejects):
+ *
+ * - WebAssembly Web API, "compile a potential WebAssembly response": the `Content-Type` header
+ *   value, stripped of leading and trailing HTTP tab or space, must be a byte-case-insensitive
+ *   match for `application/wasm` (WPT wasm/webapi/contenttype.any.js rejects `application/wasm;`,
+ *   `application/wasm;x` and `application/wasm;charset=UTF-8`, accepts `APPLICATION/WASM`).
+ * - Chromium, third_party/blink/renderer/bindings/core/v8/v8_wasm_response_extensions.cc
+ *   (StreamFromResponseCallback): `response->ContentType().LowerASCII() != "application/wasm"` →
+ *   TypeError "Incorrect response MIME type. Expected 'application/wasm'." — with the comment
+ *   "The spec explicitly disallows any extras on the Content-Type header, so we check against
+ *   ContentType() rather than MimeType(), which implicitly strips extras."
+ * - Firefox, dom/fetch/FetchUtil.cpp (StreamResponseToJS): `response->GetMimeType(mimeType, …)`
+ *   then `mimeType.EqualsASCII("application/wasm")`, where FetchBody::GetMimeType
+ *   (dom/fetch/Fetch.cpp) is the whole header value lower-cased, void when it holds a comma →
+ *   "WebAssembly: Response has unsupported MIME type '…' expected 'application/wasm'".
+ *
+ * Header values reach both engines already trimmed of surrounding whitespace (HTTP field
+ * parsing, Fetch "normalize"), so surrounding whitespace is trimmed here too; anything else
+ * (a parameter, a second value, inner whitespace) is rejected.
+ */
+export function wasmStreamingAccepts(contentType: string | null | undefined): boolean {
+  if (contentType === null || contentType === undefined) return false;
+  return contentType.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '').toLowerCase() === WASM_MIME;
+}
+
+/** Why a Content-Type keeps a .wasm file from streaming compilation, in words; null when it does not. */
+export function wasmMimeProblem(contentType: string | null | undefined): string | null {
+  if (wasmStreamingAccepts(contentType)) return null;
+  if (contentType === null || contentType === undefined || contentType.trim() === '') return 'there is no Content-Type';
+  const essence = contentType.split(';')[0]!.trim().toLowerCase();
+  if (essence === WASM_MIME) {
+    return `"${contentType}" carries a parameter, and browsers accept only exactly "${WASM_MIME}" for streaming compilation (Chromium: "Incorrect response MIME type"; Firefox: "Response has unsupported MIME type")`;
+  }
+  return `"${contentType}" is not ${WASM_MIME}`;
+}

@@ -28,10 +28,12 @@ export const BLUR_CHECKS = [
     severity: 'should',
     provenance: 'observed',
     runsIn: 'node',
-    criterion: 'Content-Type: application/wasm',
+    criterion: 'Content-Type exactly application/wasm (case-insensitive, no parameter such as charset): what WebAssembly.compileStreaming accepts in Chromium and Firefox',
     remedy:
       'nginx: make sure the server includes a mime.types with `application/wasm wasm;` (nginx >= 1.21 ships it) or add ' +
-      '`types { application/wasm wasm; }` to the Nextcloud server block; Apache: `AddType application/wasm .wasm`.',
+      '`types { application/wasm wasm; }` to the Nextcloud server block; Apache: `AddType application/wasm .wasm`. ' +
+      'No charset on it: remove application/wasm from nginx `charset_types` (or do not set `charset_types *`), Apache `AddCharset`/`AddDefaultCharset` must not cover .wasm, ' +
+      'and no `add_header`/`Header set Content-Type` that appends `; charset=…` — browsers refuse any parameter.',
   },
   {
     id: 'blur.assets.tflite.served',
