@@ -124,6 +124,17 @@ const CASES: ProfileCase[] = [
       'blur.browser.wasm-streaming': { verdict: 'not-run' },
     },
   },
+  {
+    // `application/wasm; charset=utf-8`: the essence is right, but Chromium and Firefox refuse any
+    // parameter in streaming compilation; the Node-side check must judge it as they do.
+    profile: 'wasm-mime-charset',
+    exitCode: 0,
+    expected: {
+      ...INTERNAL_SIGNALING,
+      'blur.assets.wasm.mime': { verdict: 'warn', diagnosis: /served as application\/wasm; charset=utf-8: .*carries a parameter/ },
+      'blur.browser.wasm-streaming': { verdict: 'warn', diagnosis: /wasm streaming compile failed.*MIME type/ },
+    },
+  },
 ];
 
 for (const c of CASES) {
