@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { THROTTLE_REMEDY, TalkError } from '../talk/errors.ts';
 import { LONG_POLL_TIMEOUT_MS } from '../talk/http.ts';
 import type { OcsClient } from '../talk/ocs.ts';
+import { StatusTallies, type StatusTally, nextcloudThrottled } from './diagnose.ts';
 import { ABORT_MIN_REQUESTS, type LoadSettings, capProblems } from './limits.ts';
 import { type Counters, LatencyRecorder, type LatencySummary, failures, newCounters } from './stats.ts';
 
@@ -150,6 +151,8 @@ export interface ChatLoadResult {
   duplicated: number;
   outOfOrder: number;
   counters: Counters;
+  /** Error answers by HTTP status, how fast they came and who sent them (src/load/diagnose.ts). */
+  statuses: StatusTally[];
   errorPercent: number;
   timeline: ReturnType<LatencyRecorder['timeline']>;
   histogram: ReturnType<LatencyRecorder['histogram']>;
@@ -191,6 +194,7 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
   plan.signal?.addEventListener('abort', onOuter, { once: true });
 
   const counters = newCounters();
+  const statuses = new StatusTallies();
   const delivery = new LatencyRecorder(t0);
   const sendLatency = new LatencyRecorder(t0);
   const stampHeader = plan.responseStampHeader?.toLowerCase();
@@ -202,6 +206,8 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
   let attempted = 0;
   let received = 0;
   let polling = 0;
+  /** Awaited with the participants: no request of this run may still be in flight when the caller deletes the conversation. */
+  const signalingLoops: Promise<void>[] = [];
   let drained: (() => void) | null = null;
   let joinedOrFailed = 0;
   let allJoined: () => void = () => {};
@@ -210,14 +216,19 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
     if (++joinedOrFailed === N) allJoined();
   };
 
-  const fail = (err: unknown) => {
+  /** A failed request that was sent at `startedMs`. */
+  const fail = (err: unknown, startedMs: number) => {
     if (stop.signal.aborted) return;
     const kind = classifyError(err);
     counters[kind]++;
+    statuses.record(err, nowMs() - startedMs);
     if (kind === 'throttled') {
       // A guest that is being throttled stops at once: every further request from this address
       // would only lengthen Nextcloud's brute-force delay (or lock real users on a shared NAT out).
-      aborted ??= `Nextcloud throttled the load (HTTP 429, brute-force protection or rate limit) after ${counters.requests} requests: stopped at once. ${THROTTLE_REMEDY}`;
+      // A 429 from a front (nginx limit_req_status 429) is a refusal: src/load/diagnose.ts tells them apart.
+      aborted ??= nextcloudThrottled(statuses.list())
+        ? `Nextcloud throttled the load (HTTP 429, brute-force protection or rate limit) after ${counters.requests} requests: stopped at once. ${THROTTLE_REMEDY}`
+        : `the front answered HTTP 429 (a rate limit in front of Nextcloud) after ${counters.requests} requests: stopped at once`;
       stop.abort();
       return;
     }
@@ -233,24 +244,26 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
     const ocs = plan.participants[i]!;
     await sleepUntil(t0 + (settings.rampUpS * 1000 * i) / N, stop.signal);
     if (stop.signal.aborted) return;
+    const joinStart = nowMs();
     try {
       counters.requests++;
       // The Talk client joins the conversation (a Talk session) before it polls.
       await ocs.post(`${SPREED}/v4/room/${token}/participants/active`, { force: true }, { signal: stop.signal });
       counters.ok++;
     } catch (err) {
-      fail(err);
+      fail(err, joinStart);
       joinDone();
       return;
     }
     joinDone();
-    if (settings.signaling) void signalingLoop(ocs);
+    if (settings.signaling) signalingLoops.push(signalingLoop(ocs));
     polling++;
     let lastKnown = plan.lastKnownMessageId;
     const mine = streams[i]!;
     try {
       while (!stop.signal.aborted) {
         counters.requests++;
+        const pollStart = nowMs();
         try {
           const res = await ocs.get<{ message: string; messageType: string }[]>(`${SPREED}/v1/chat/${token}`, {
             query: { lookIntoFuture: 1, timeout: CHAT_POLL_TIMEOUT_S, lastKnownMessageId: lastKnown, limit: 200, setReadMarker: 0 },
@@ -281,7 +294,7 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
           }
           if (drained && received >= expectedDeliveries()) drained();
         } catch (err) {
-          fail(err);
+          fail(err, pollStart);
           if (!stop.signal.aborted) await sleepUntil(nowMs() + ERROR_BACKOFF_MS, stop.signal);
         }
       }
@@ -294,11 +307,12 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
   async function signalingLoop(ocs: OcsClient): Promise<void> {
     while (!stop.signal.aborted) {
       counters.requests++;
+      const started = nowMs();
       try {
         await ocs.get(`${SPREED}/v3/signaling/${token}`, { timeoutMs: LONG_POLL_TIMEOUT_MS, signal: stop.signal });
         counters.ok++;
       } catch (err) {
-        fail(err);
+        fail(err, started);
         if (!stop.signal.aborted) await sleepUntil(nowMs() + ERROR_BACKOFF_MS, stop.signal);
       }
     }
@@ -316,7 +330,7 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
       sendLatency.record(nowMs() - sentAt, nowMs());
     } catch (err) {
       failedSends[s]!.add(seq);
-      fail(err);
+      fail(err, sentAt);
     } finally {
       acked[s] = Math.max(acked[s]!, seq + 1);
     }
@@ -364,6 +378,7 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
   stop.abort();
   clearInterval(progress);
   await Promise.allSettled(loops);
+  await Promise.allSettled(signalingLoops);
   plan.signal?.removeEventListener('abort', onOuter);
 
   let lost = 0;
@@ -392,6 +407,7 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
     duplicated,
     outOfOrder,
     counters,
+    statuses: statuses.list(),
     errorPercent: counters.requests ? Math.round((errs / counters.requests) * 10_000) / 100 : 0,
     timeline: delivery.timeline(),
     histogram: delivery.histogram(),

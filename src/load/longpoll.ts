@@ -1,6 +1,7 @@
 import { TalkError } from '../talk/errors.ts';
 import { type HttpClient, LONG_POLL_TIMEOUT_MS } from '../talk/http.ts';
 import type { OcsClient } from '../talk/ocs.ts';
+import { StatusTallies, type StatusTally } from './diagnose.ts';
 import { CHAT_POLL_TIMEOUT_S, type ErrorKind, classifyError, nowMs } from './engine.ts';
 
 const SPREED = 'apps/spreed/api';
@@ -20,15 +21,24 @@ export const MIN_HELD_MS = 28_000;
 /** Ordinary requests timed per phase. */
 const STATUS_SAMPLES = 3;
 
-export type Timed = { ms: number; error: null } | { ms: number; error: ErrorKind; message: string };
+export type Timed = { ms: number; error: null } | { ms: number; error: ErrorKind; message: string; status?: number; server?: string };
 
-async function timed(fn: () => Promise<unknown>): Promise<Timed> {
+async function timed(fn: () => Promise<unknown>, tallies?: StatusTallies): Promise<Timed> {
   const t = nowMs();
   try {
     await fn();
     return { ms: Math.round(nowMs() - t), error: null };
   } catch (err) {
-    return { ms: Math.round(nowMs() - t), error: classifyError(err), message: err instanceof Error ? err.message : String(err) };
+    const ms = nowMs() - t;
+    tallies?.record(err, ms);
+    const d = err instanceof TalkError ? err.details : {};
+    return {
+      ms: Math.round(ms),
+      error: classifyError(err),
+      message: err instanceof Error ? err.message : String(err),
+      ...(d.status !== undefined ? { status: d.status } : {}),
+      ...(d.server ? { server: d.server } : {}),
+    };
   }
 }
 
@@ -41,6 +51,8 @@ export interface StarvationResult {
   /** Slowest delivery to a poller, ms after the send started; null when not everyone got it. */
   deliveryMs: number | null;
   pollErrors: Partial<Record<ErrorKind, number>>;
+  /** Error answers (of the probes and the held polls, while K polls were held) by HTTP status: tells a refusing front from a starved pool. */
+  statuses: StatusTally[];
 }
 
 /**
@@ -57,20 +69,23 @@ export async function probeStarvation(o: {
   tag: string;
 }): Promise<StarvationResult> {
   const { http, sender, pollers, token } = o;
+  const held = new StatusTallies();
+  let tallies: StatusTallies | undefined;
   const status = () => timed(() => http.request('status.php', { timeoutMs: ORDINARY_PROBE_TIMEOUT_MS }).then((r) => {
-    if (r.status !== 200) throw new TalkError('HTTP_STATUS', `status.php answered ${r.status}`, { status: r.status });
-  }));
+    if (r.status !== 200) throw new TalkError('HTTP_STATUS', `status.php answered ${r.status}`, { status: r.status, ...(r.headers['server'] ? { server: r.headers['server'] } : {}) });
+  }), tallies);
   let lastId = 0;
   const send = (text: string) =>
     timed(async () => {
       const r = await sender.post<{ id: number }>(`${SPREED}/v1/chat/${token}`, { message: text }, { expect: [201], timeoutMs: ORDINARY_PROBE_TIMEOUT_MS });
       lastId = r.data.id;
-    });
+    }, tallies);
 
   const idleStatus: Timed[] = [];
   for (let i = 0; i < STATUS_SAMPLES; i++) idleStatus.push(await status());
   const idleSend = await send(`[${o.tag}] idle`);
 
+  tallies = held;
   const stop = new AbortController();
   const pollErrors: Partial<Record<ErrorKind, number>> = {};
   let sendStarted = Number.POSITIVE_INFINITY;
@@ -81,6 +96,7 @@ export async function probeStarvation(o: {
   const polls = pollers.map(async (p) => {
     let lastKnown = lastId;
     while (!stop.signal.aborted) {
+      const started = nowMs();
       try {
         const r = await p.get<{ message: string }[]>(`${SPREED}/v1/chat/${token}`, {
           query: { lookIntoFuture: 1, timeout: CHAT_POLL_TIMEOUT_S, lastKnownMessageId: lastKnown, setReadMarker: 0 },
@@ -97,6 +113,7 @@ export async function probeStarvation(o: {
         }
       } catch (err) {
         if (stop.signal.aborted) return;
+        held.record(err, nowMs() - started);
         const kind = classifyError(err);
         pollErrors[kind] = (pollErrors[kind] ?? 0) + 1;
         return;
@@ -121,6 +138,7 @@ export async function probeStarvation(o: {
     delivered,
     deliveryMs: delivered === pollers.length ? Math.round(slowest) : null,
     pollErrors,
+    statuses: held.list(),
   };
 }
 

@@ -4,7 +4,7 @@ import type { Dispatcher } from 'undici';
 import type { Credentials } from '../config/index.ts';
 import { registerSecret } from '../redact/index.ts';
 import { HttpClient, createDispatcher } from '../talk/http.ts';
-import { OcsClient } from '../talk/ocs.ts';
+import { OcsClient, type OcsRequest, type OcsResult } from '../talk/ocs.ts';
 
 const SPREED = 'apps/spreed/api';
 /** Talk's group conversation (docs/constants.md). */
@@ -17,6 +17,35 @@ export interface LoadTargetInfo {
   user: Credentials | undefined;
   user2: Credentials | undefined;
   admin: Credentials | undefined;
+}
+
+/** Nextcloud's brute-force state for this machine's address, as the core capabilities publish it. */
+export interface BruteforceState {
+  /** `capabilities.bruteforce.delay`: ms Nextcloud waits before answering this address (Throttler::getDelay, 0 = not throttled). */
+  delayMs: number;
+  /** `capabilities.bruteforce.allow-listed`: the address is on the Brute-force IP allowlist. */
+  allowListed: boolean;
+}
+
+/**
+ * An OcsClient whose requests the LoadResources can stop: every request started before cleanup
+ * is aborted and awaited before the conversations and users are deleted. Otherwise a join or a
+ * poll still in flight (a run cut short by Ctrl-C or the test's timeout) reaches Talk after its
+ * conversation is gone, and Talk counts each such request for an unknown token as a brute-force
+ * attempt (spreed: `#[BruteForceProtection(action: 'talkRoomToken')]`), throttling the next run.
+ */
+class StoppableOcsClient extends OcsClient {
+  constructor(
+    http: HttpClient,
+    credentials: Credentials,
+    private readonly owner: LoadResources,
+  ) {
+    super(http, credentials);
+  }
+
+  override request<T = unknown>(path: string, req: OcsRequest = {}): Promise<OcsResult<T>> {
+    return this.owner.track((stop) => super.request<T>(path, stop ? { ...req, signal: req.signal ? AbortSignal.any([req.signal, stop]) : stop } : req));
+  }
 }
 
 export interface Participants {
@@ -37,6 +66,9 @@ export class LoadResources {
   private readonly users: string[] = [];
   private readonly rooms: { token: string; owner: OcsClient }[] = [];
   private readonly clients: OcsClient[] = [];
+  /** Aborted when cleanup starts: stops every request of the check still in flight. */
+  private readonly stopper = new AbortController();
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     readonly target: LoadTargetInfo,
@@ -47,8 +79,21 @@ export class LoadResources {
     this.dispatcher = createDispatcher(target.caFile);
   }
 
+  /**
+   * Runs a request of one of this object's clients: stopped by cleanup when started before it
+   * (`stop` is null for cleanup's own requests), and awaited by cleanup before it deletes anything.
+   */
+  track<T>(run: (stop: AbortSignal | null) => Promise<T>): Promise<T> {
+    if (this.stopper.signal.aborted) return run(null);
+    const p = run(this.stopper.signal);
+    this.inFlight.add(p);
+    const done = () => this.inFlight.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
   client(creds: Credentials): OcsClient {
-    const c = new OcsClient(new HttpClient(this.target.url, { caFile: this.target.caFile, dispatcher: this.dispatcher }), creds);
+    const c = new StoppableOcsClient(new HttpClient(this.target.url, { caFile: this.target.caFile, dispatcher: this.dispatcher }), creds, this);
     this.clients.push(c);
     return c;
   }
@@ -99,9 +144,35 @@ export class LoadResources {
     return { clients, mode: 'reused', logins: logins.map((l) => l.user) };
   }
 
-  /** Deletes every conversation and user created, closes the connections; returns what could not be deleted. */
+  /**
+   * `capabilities.bruteforce` for this machine's address, read anonymously (the capability is
+   * public: nc32-samples/capabilities-anonymous.json); null when the capabilities cannot be read
+   * or have no `bruteforce` entry (Nextcloud < 28). Nextcloud computes the delay from every
+   * attempt recorded for the address's subnet in the last 12 h, whatever the action
+   * (OC\Security\Bruteforce\Throttler::getDelay with action ''), so talkRoomToken attempts count.
+   */
+  async bruteforceState(): Promise<BruteforceState | null> {
+    const http = new HttpClient(this.target.url, { caFile: this.target.caFile, cookies: false });
+    try {
+      const res = await new OcsClient(http).get<{ capabilities?: { bruteforce?: { delay?: unknown; 'allow-listed'?: unknown } } }>('cloud/capabilities');
+      const b = res.data?.capabilities?.bruteforce;
+      if (!b || typeof b.delay !== 'number') return null;
+      return { delayMs: b.delay, allowListed: b['allow-listed'] === true };
+    } catch {
+      return null;
+    } finally {
+      await http.close();
+    }
+  }
+
+  /**
+   * Stops every request still in flight and waits for them, then deletes every conversation and
+   * user created and closes the connections; returns what could not be deleted.
+   */
   async cleanup(): Promise<string[]> {
     const problems: string[] = [];
+    this.stopper.abort();
+    await Promise.allSettled([...this.inFlight]);
     for (const r of this.rooms.splice(0)) {
       await r.owner
         .delete(`${SPREED}/v4/room/${r.token}`, { expect: [200, 404] })

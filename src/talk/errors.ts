@@ -21,7 +21,17 @@ export class TalkError extends Error {
   constructor(
     readonly code: TalkErrorCode,
     message: string,
-    readonly details: { url?: string; status?: number; body?: string } = {},
+    readonly details: {
+      url?: string;
+      status?: number;
+      body?: string;
+      /** The answer's `Server` header: who answered (nginx, a load balancer, Apache), for diagnoses of refused requests. */
+      server?: string;
+      /** `X-Nextcloud-Bruteforce-Throttled` (e.g. `25600ms`): Nextcloud's brute-force protection delayed this answer. */
+      bruteforceThrottled?: string;
+      /** The body was an OCS envelope, i.e. Nextcloud itself answered (not a front in front of it). */
+      ocs?: boolean;
+    } = {},
     options?: { cause?: unknown },
   ) {
     super(message, options);

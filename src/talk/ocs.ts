@@ -89,8 +89,15 @@ function ocsStatusCode(res: HttpResponse): number | null {
 export function ocsError(method: string, res: HttpResponse, user?: string): TalkError {
   const where = `${method} ${redactText(res.url)}`;
   const body = truncateBody(redactText(res.text()));
-  const details = { url: res.url, status: res.status, body };
   const throttledHeader = res.headers['x-nextcloud-bruteforce-throttled'];
+  const details = {
+    url: res.url,
+    status: res.status,
+    body,
+    ...(res.headers['server'] ? { server: res.headers['server'] } : {}),
+    ...(throttledHeader ? { bruteforceThrottled: throttledHeader } : {}),
+    ocs: ocsStatusCode(res) !== null,
+  };
   if (res.status === 429 || ocsStatusCode(res) === 429) {
     return new TalkError(
       'THROTTLED',

@@ -3,9 +3,10 @@ import { attachJson } from '../../../fixtures/check.ts';
 import { loadSettingsFromEnv } from '../../../src/load/limits.ts';
 import { ORDINARY_PROBE_TIMEOUT_MS, POLLS_SETTLE_MS, type Timed, probeStarvation } from '../../../src/load/longpoll.ts';
 import { HttpClient } from '../../../src/talk/http.ts';
+import { describeFrontRefusal, frontRefusal, nextcloudThrottled, throttledReason } from '../../../src/load/diagnose.ts';
 
 const c = check('load.longpoll.no-starvation');
-const show = (t: Timed) => (t.error ? `${t.error} after ${t.ms} ms` : `${t.ms} ms`);
+const show = (t: Timed) => (t.error ? `${t.status !== undefined ? `HTTP ${t.status}${t.server ? ` from "${t.server}"` : ''}` : t.error} after ${t.ms} ms` : `${t.ms} ms`);
 const worst = (ts: Timed[]) => ts.reduce((a, b) => (b.error && !a.error) || b.ms > a.ms ? b : a);
 
 test(c.title, c.details, async ({ target, evidence, loadResources }, testInfo) => {
@@ -29,19 +30,33 @@ test(c.title, c.details, async ({ target, evidence, loadResources }, testInfo) =
     .add('delivered', `${r.delivered}/${r.k}`)
     .add('deliveryMs', r.deliveryMs)
     .add('pollErrors', r.pollErrors)
+    .add('statuses', r.statuses)
     .add('participants', `one login (${target.user!.user}) holding ${r.k} polls in separate sessions`);
   await attachJson(testInfo, 'load-starvation', r);
   evidence.observed(
     `idle: status.php ${show(idleStatus)}, send ${show(r.idle.send)}; with ${r.k} polls held: status.php ${show(heldStatus)}, send ${show(r.held.send)}, ` +
       `message reached ${r.delivered}/${r.k} pollers${r.deliveryMs !== null ? ` in ${r.deliveryMs} ms` : ''}`,
   );
+  const throttled = nextcloudThrottled(r.statuses);
+  if (throttled) evidence.notRun(throttledReason(throttled, null));
+  const failed = [...r.held.status, r.held.send].filter((t) => t.error).length + Object.values(r.pollErrors).reduce((a, b) => a + (b ?? 0), 0);
+  const refused = frontRefusal(r.statuses, failed);
   const queued = r.held.status.some((t) => t.error === 'timeouts') || r.held.send.error === 'timeouts';
-  const why = queued
-    ? `requests queue behind the ${r.k} held long polls: the PHP worker pool (pm.max_children) or the web server's workers are fewer than the waiting clients`
-    : 'ordinary requests are slow while long polls are held';
+  // K polls plus the probes, all from this machine.
+  const why = refused
+    ? `refused at once with HTTP ${refused.status}, not queued (see above)`
+    : queued
+      ? `requests queue behind the ${r.k} held long polls: the PHP worker pool (pm.max_children) or the web server's workers are fewer than the waiting clients`
+      : 'ordinary requests are slow while long polls are held';
   evidence.requireAll([
-    [!heldStatus.error && heldStatus.ms <= s.ordinaryRequestMs, `status.php took ${show(heldStatus)} with ${r.k} polls held (idle: ${show(idleStatus)}; limit ${s.ordinaryRequestMs} ms): ${why}`],
-    [!r.held.send.error && r.held.send.ms <= s.ordinaryRequestMs, `a chat send took ${show(r.held.send)} with ${r.k} polls held (idle: ${show(r.idle.send)}; limit ${s.ordinaryRequestMs} ms): ${why}`],
-    [r.deliveryMs !== null && r.deliveryMs <= s.pollDeliveryMs, `the message reached only ${r.delivered} of ${r.k} held pollers within ${s.pollDeliveryMs} ms`],
+    ...(refused ? [[false, describeFrontRefusal(refused, r.k + 1)] as [boolean, string]] : []),
+    [!heldStatus.error && heldStatus.ms <= s.ordinaryRequestMs, `status.php: ${show(heldStatus)} with ${r.k} polls held (idle: ${show(idleStatus)}; limit ${s.ordinaryRequestMs} ms): ${why}`],
+    [!r.held.send.error && r.held.send.ms <= s.ordinaryRequestMs, `a chat send: ${show(r.held.send)} with ${r.k} polls held (idle: ${show(r.idle.send)}; limit ${s.ordinaryRequestMs} ms): ${why}`],
+    [
+      r.deliveryMs !== null && r.deliveryMs <= s.pollDeliveryMs,
+      r.deliveryMs !== null
+        ? `the message reached all ${r.k} held pollers only after ${r.deliveryMs} ms (limit ${s.pollDeliveryMs} ms)`
+        : `the message reached only ${r.delivered} of ${r.k} held pollers within ${s.pollDeliveryMs} ms${refused ? ` (HTTP ${refused.status} refusals, see above)` : ''}`,
+    ],
   ]);
 });

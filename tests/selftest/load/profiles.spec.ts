@@ -14,6 +14,8 @@ interface Case {
   expected: Record<string, { verdict: string; diagnosis?: RegExp }>;
   /** Only these checks are run (fault profiles skip what they do not break, to save time). */
   grep: string;
+  /** More TALK_* variables for this run. */
+  env?: Record<string, string>;
 }
 
 // Delivery latencies are measured here: one run at a time, in the `timing` project, which runs
@@ -42,12 +44,29 @@ const CASES: Case[] = [
     grep: 'delivered to every participant',
     expected: { 'load.chat.under-load': { verdict: 'fail', diagnosis: /deliveries never arrived: messages are lost/ } },
   },
+  {
+    // nginx limit_conn 4 per client address, 503 at once: refused, not slow, and no latency for
+    // zero delivered messages. One worker, so the two checks do not share the 4 connections.
+    profile: 'front-refuses',
+    grep: 'long polls do not starve|delivered to every participant',
+    env: { TALK_WORKERS: '1' },
+    expected: {
+      'load.chat.under-load': {
+        verdict: 'fail',
+        diagnosis: /^(?!.*(?:p95|PHP-FPM pool|pm\.max_children)).*the front refused \d+ requests with HTTP 503 from "nginx", \d+ of them within 250 ms .*refused, not slow.*All load comes from one client address.*no message was delivered to any participant/,
+      },
+      'load.longpoll.no-starvation': {
+        verdict: 'fail',
+        diagnosis: /^(?!.*(?:queue behind|pm\.max_children)).*the front refused \d+ requests with HTTP 503 from "nginx".*refused, not slow.*status\.php: HTTP 503 from "nginx" after \d+ ms/,
+      },
+    },
+  },
 ];
 
 for (const c of CASES) {
   test(`load checks on reference profile ${c.profile}`, async () => {
     test.setTimeout(240_000);
-    const run: CertifyRun = await runCertify({ TALK_PROFILE: c.profile, TALK_BROWSERS: 'chromium', ...SHORT_LOAD }, ['--', '--grep', c.grep]);
+    const run: CertifyRun = await runCertify({ TALK_PROFILE: c.profile, TALK_BROWSERS: 'chromium', ...SHORT_LOAD, ...c.env }, ['--', '--grep', c.grep]);
     const load = run.report.checks.filter((ch) => ch.id.startsWith('load.') && ch.verdict !== 'not-run');
     expect(load.length, run.output).toBeGreaterThan(0);
     const problems: string[] = [];
