@@ -47,7 +47,7 @@ export class StatusTallies {
     if (!(err instanceof TalkError) || err.details.status === undefined) return;
     const status = err.details.status;
     let t = this.by.get(status);
-    if (!t) this.by.set(status, (t = { status, count: 0, fast: 0, servers: [], fromNextcloud: 0, bruteforceThrottled: 0, minMs: ms, maxMs: ms }));
+    if (!t) this.by.set(status, (t = { status, count: 0, fast: 0, servers: [], fromNextcloud: 0, bruteforceThrottled: 0, minMs: Math.round(ms), maxMs: Math.round(ms) }));
     t.count++;
     if (ms <= FAST_REFUSAL_MS) t.fast++;
     const server = err.details.server;

@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici';
 import type { Credentials } from '../config/index.ts';
 import { registerSecret } from '../redact/index.ts';
 import { HttpClient, createDispatcher } from '../talk/http.ts';
+import { TalkError } from '../talk/errors.ts';
 import { OcsClient, type OcsRequest, type OcsResult } from '../talk/ocs.ts';
 
 const SPREED = 'apps/spreed/api';
@@ -44,7 +45,7 @@ class StoppableOcsClient extends OcsClient {
   }
 
   override request<T = unknown>(path: string, req: OcsRequest = {}): Promise<OcsResult<T>> {
-    return this.owner.track((stop) => super.request<T>(path, stop ? { ...req, signal: req.signal ? AbortSignal.any([req.signal, stop]) : stop } : req));
+    return this.owner.track((stop) => super.request<T>(path, { ...req, signal: req.signal ? AbortSignal.any([req.signal, stop]) : stop }));
   }
 }
 
@@ -80,11 +81,14 @@ export class LoadResources {
   }
 
   /**
-   * Runs a request of one of this object's clients: stopped by cleanup when started before it
-   * (`stop` is null for cleanup's own requests), and awaited by cleanup before it deletes anything.
+   * Runs a request of one of this object's clients: aborted when cleanup starts, and awaited by
+   * cleanup before it deletes anything; once cleanup started, not sent at all (a check still
+   * running after its timeout keeps trying, and must not reach the deleted conversation).
    */
-  track<T>(run: (stop: AbortSignal | null) => Promise<T>): Promise<T> {
-    if (this.stopper.signal.aborted) return run(null);
+  track<T>(run: (stop: AbortSignal) => Promise<T>): Promise<T> {
+    if (this.stopper.signal.aborted) {
+      return Promise.reject(new TalkError('NETWORK', 'request not sent: the load check is being cleaned up (its conversations and users are being deleted)'));
+    }
     const p = run(this.stopper.signal);
     this.inFlight.add(p);
     const done = () => this.inFlight.delete(p);
@@ -173,14 +177,16 @@ export class LoadResources {
     const problems: string[] = [];
     this.stopper.abort();
     await Promise.allSettled([...this.inFlight]);
+    // Cleanup's own clients: the check's clients send nothing any more.
+    const plain = (c: OcsClient) => new OcsClient(new HttpClient(this.target.url, { caFile: this.target.caFile, dispatcher: this.dispatcher }), c.credentials);
     for (const r of this.rooms.splice(0)) {
-      await r.owner
+      await plain(r.owner)
         .delete(`${SPREED}/v4/room/${r.token}`, { expect: [200, 404] })
         .then(() => this.ledger?.deleted('conversation', r.token, this.target.url, r.owner.user ?? 'anonymous'))
         .catch((e: unknown) => problems.push(`conversation ${r.token}: ${String(e)}`));
     }
     if (this.users.length && this.target.admin) {
-      const admin = this.client(this.target.admin);
+      const admin = new OcsClient(new HttpClient(this.target.url, { caFile: this.target.caFile, dispatcher: this.dispatcher }), this.target.admin);
       for (const id of this.users.splice(0)) {
         await admin
           .delete(`cloud/users/${encodeURIComponent(id)}`)

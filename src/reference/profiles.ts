@@ -98,6 +98,12 @@ export interface Profile {
    * candidate ever reaches the other participants (participant lists still flow).
    */
   signaling: { mode: 'internal'; dropMessages?: boolean };
+  /**
+   * Nextcloud's brute-force table at start: `attemptsBefore` talkRoomToken attempts already
+   * recorded for the client's address in the last 30 minutes (what an aborted earlier run leaves),
+   * so the address starts at the maximum delay past 10 of them. Absent: none.
+   */
+  bruteforce?: { attemptsBefore: number };
 }
 
 const GOOD: Profile = {
@@ -247,6 +253,13 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     "nginx's `charset utf-8` covers application/wasm (charset_types), so .wasm goes out as `application/wasm; charset=utf-8`: browsers refuse to stream-compile it (Talk falls back).",
     (p) => {
       p.web.wasmCharset = true;
+    },
+  ),
+  'client-throttled': fault(
+    'client-throttled',
+    "Nextcloud's brute-force protection already holds 12 talkRoomToken attempts from the suite's address (an aborted earlier run): bruteforce.delay is 25 s and Talk answers 429.",
+    (p) => {
+      p.bruteforce = { attemptsBefore: 12 };
     },
   ),
   'front-refuses': fault(

@@ -54,6 +54,8 @@ export class Ctx {
   params: Record<string, string> = {};
   session: PhpSession | null = null;
   user: User | null = null;
+  /** Headers a middleware adds to whatever the controller answers (BruteForceMiddleware's X-Nextcloud-Bruteforce-Throttled). */
+  readonly middlewareHeaders: Record<string, string> = {};
 
   constructor(
     readonly req: IncomingMessage,
@@ -69,6 +71,16 @@ export class Ctx {
     this.path = safeDecode(p);
     this.method = (req.method ?? 'GET').toUpperCase();
     this.cookies = parseCookies(req.headers.cookie);
+  }
+
+  /**
+   * The client's address as Nextcloud sees it (IRequest::getRemoteAddress): nginx's X-Real-IP
+   * when the request comes from nginx (a trusted proxy), else the socket's peer.
+   */
+  clientAddress(): string {
+    const peer = this.req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
+    const forwarded = this.header('x-real-ip');
+    return this.config.proxyAddresses.includes(peer) && forwarded ? forwarded : peer;
   }
 
   header(name: string): string {
@@ -196,6 +208,7 @@ export class Ctx {
     h['Feature-Policy'] = featurePolicy;
     h['X-Robots-Tag'] = 'noindex, nofollow';
     if (this.user) h['X-User-Id'] = this.user.id;
+    Object.assign(h, this.middlewareHeaders);
     return h;
   }
 

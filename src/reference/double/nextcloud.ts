@@ -35,6 +35,8 @@ function capabilities(ctx: Ctx, out: OcsOut): void {
   const caps = ctx.user ? userCapabilities(ctx.config.baseUrl) : anonymousCapabilities(ctx.config.baseUrl);
   const talk = ctx.config.profile.talk;
   if (talk && talkEnabledFor(talk, ctx.user)) caps['spreed'] = talkCapabilities(talk.version, ctx.user);
+  // OC\Security\Bruteforce\Capabilities: the delay for the caller's own address (Throttler::getDelay).
+  caps['bruteforce'] = { delay: ctx.store.bruteforce.delayMs(ctx.clientAddress()), 'allow-listed': false };
   out.okWithEtag({ version: versionJson(ctx), capabilities: caps });
 }
 

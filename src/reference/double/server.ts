@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { BodyTooLarge, Ctx, type DoubleConfig } from './context.ts';
 import { nextcloudRoutes, statusJson } from './nextcloud.ts';
-import { compileRoutes, handleOcs, sameSecret } from './ocs.ts';
+import { type OcsRoute, compileRoutes, handleOcs, sameSecret } from './ocs.ts';
 import { appPage, loginPage, notFoundPage, type Page, talkPage } from './pages.ts';
 import { ROOM_TYPE, Store, type User } from './store.ts';
 import { talkEnabledFor, talkRoutes } from './talk.ts';
@@ -31,6 +31,39 @@ export interface StartDoubleOptions {
 
 /** Static file types of the admin manual's asset location: a miss under /apps/ falls through to Nextcloud. */
 const ASSET_EXTENSION = /\.(?:css|js|mjs|svg|gif|ico|jpg|png|webp|wasm|tflite|map|ogg|flac|otf|woff2?)$/;
+
+/**
+ * Talk's routes that name a conversation (`{token}`) carry `#[BruteForceProtection(action:
+ * 'talkRoomToken')]`; BruteForceMiddleware (core lib/private/AppFramework/Middleware/Security/
+ * BruteForceMiddleware.php) refuses the request with 429 once the address reached the maximum
+ * delay, otherwise delays it; a 404 for an unknown token or a conversation the caller is not in is
+ * a throttled response (spreed RoomController, InjectionMiddleware), recorded as an attempt.
+ * See bruteforce.ts for the numbers.
+ */
+function bruteForceProtected(route: OcsRoute): OcsRoute {
+  if (!route.path.includes('{token}')) return route;
+  const handler = route.handler;
+  return {
+    ...route,
+    handler: async (ctx, out) => {
+      const ip = ctx.clientAddress();
+      const throttler = ctx.store.bruteforce;
+      if (throttler.refuses(ip)) return out.fail(429, 'Reached maximum delay', [], 429, { 'X-Nextcloud-Bruteforce-Throttled': `${throttler.delayMs(ip)}ms` });
+      const delay = throttler.delayMs(ip);
+      if (delay > 0) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, delay);
+          ctx.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+        });
+        if (ctx.signal.aborted) return;
+        ctx.middlewareHeaders['X-Nextcloud-Bruteforce-Throttled'] = `${delay}ms`;
+      }
+      await handler(ctx, out);
+      // Only a token naming no conversation (unknown, or deleted while requests were still in flight) counts here.
+      if (ctx.res.statusCode === 404 && !ctx.store.rooms.has(ctx.params['token'] ?? '')) throttler.registerAttempt('talkRoomToken', ip);
+    },
+  };
+}
 
 /**
  * PHP-FPM's worker pool: at most `max` requests run at once, the others wait in line (a long
@@ -72,7 +105,9 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
   const { config, store } = opts;
   const log = opts.log ?? (() => {});
   const talkFor = (user: User | null) => talkEnabledFor(config.profile.talk, user);
-  const routes = compileRoutes([...nextcloudRoutes(), ...(config.profile.talk ? talkRoutes().map((r) => ({ ...r, enabledFor: talkFor })) : [])]);
+  const routes = compileRoutes([...nextcloudRoutes(), ...(config.profile.talk ? talkRoutes().map((r) => bruteForceProtected({ ...r, enabledFor: talkFor })) : [])]);
+  // A profile whose client address Nextcloud already throttles (an earlier run's leftover attempts).
+  for (let i = 0; i < (config.profile.bruteforce?.attemptsBefore ?? 0); i++) store.bruteforce.registerAttempt('talkRoomToken', '*');
   const pool = new WorkerPool(config.profile.php.maxChildren);
   const stopping = new AbortController();
   // Every request in flight listens for the stop (hundreds during a long-poll load test).

@@ -1,3 +1,4 @@
+import { Throttler } from './bruteforce.ts';
 import { randomBytes, randomInt } from 'node:crypto';
 
 /**
@@ -127,6 +128,8 @@ export function markedSecret(random: string): string {
 }
 
 export class Store {
+  /** oc_bruteforce_attempts: talkRoomToken and other attempts per client address (bruteforce.ts). */
+  readonly bruteforce = new Throttler();
   readonly users = new Map<string, User>();
   readonly phpSessions = new Map<string, PhpSession>();
   readonly rooms = new Map<string, Room>();

@@ -2,6 +2,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, test } from '@playwright/test';
 import { runChatLoad } from '../../../src/load/engine.ts';
+import { LoadResources } from '../../../src/load/provision.ts';
+import type { DoubleConfig } from '../../../src/reference/double/context.ts';
+import { type DoubleServer, startDouble } from '../../../src/reference/double/server.ts';
+import { Store } from '../../../src/reference/double/store.ts';
+import { PROFILES } from '../../../src/reference/profiles.ts';
+import { TalkError } from '../../../src/talk/errors.ts';
 import { HttpClient } from '../../../src/talk/http.ts';
 import { OcsClient } from '../../../src/talk/ocs.ts';
 
@@ -47,4 +53,92 @@ test('the chat load engine stops at the first 429 and reports throttling with th
   } finally {
     await Promise.all(participants.map((p) => p.http.close()));
   }
+});
+
+/**
+ * Issue 12 point 9. The double counts talkRoomToken attempts the way Nextcloud does
+ * (src/reference/double/bruteforce.ts cites Throttler.php and spreed), publishes the delay as
+ * `capabilities.bruteforce.delay`, and refuses with 429 past the maximum; the load resources stop
+ * every request in flight before cleanup deletes the conversation, so an interrupted load run
+ * leaves no attempts behind.
+ */
+test.describe('brute-force protection and the load checks', () => {
+  let double: DoubleServer;
+  let store: Store;
+  const alice = { user: 'alice', password: 'alice-secret-1' };
+  const admin = { user: 'admin', password: 'admin-secret-1' };
+
+  test.beforeEach(async () => {
+    store = new Store();
+    store.addUser({ id: alice.user, password: alice.password, displayName: 'Alice', isAdmin: false });
+    store.addUser({ id: admin.user, password: admin.password, displayName: 'admin', isAdmin: true });
+    const config: DoubleConfig = {
+      profile: PROFILES.good,
+      baseUrl: 'http://127.0.0.1/',
+      origin: 'http://127.0.0.1',
+      secure: false,
+      instanceId: 'ocselftest01',
+      turnHost: '127.0.0.1',
+      talkTurnSecret: 'x'.repeat(64),
+      controlToken: 'selftest-control-token',
+      proxyAddresses: [],
+    };
+    double = await startDouble({ host: '127.0.0.1', config, store });
+  });
+  test.afterEach(async () => double?.close());
+
+  const delayOf = async (): Promise<number> => {
+    const http = new HttpClient(double.url, { cookies: false });
+    try {
+      const r = await new OcsClient(http).get<{ capabilities: { bruteforce: { delay: number } } }>('cloud/capabilities');
+      return r.data.capabilities.bruteforce.delay;
+    } finally {
+      await http.close();
+    }
+  };
+
+  test("an unknown conversation token is a talkRoomToken attempt: the delay follows Nextcloud's Throttler, and past 10 attempts Talk answers 429", async () => {
+    const http = new HttpClient(double.url);
+    const ocs = new OcsClient(http, alice);
+    try {
+      expect(await delayOf()).toBe(0);
+      const r = await ocs.get('apps/spreed/api/v4/room/unknowntoken1', { expect: [404] });
+      expect(r.status).toBe(404);
+      // Throttler::getDelay: 0.1 s × 2^attempts.
+      expect(await delayOf()).toBe(200);
+      for (let i = 0; i < 10; i++) store.bruteforce.registerAttempt('talkRoomToken', '127.0.0.1');
+      expect(await delayOf()).toBe(25_000);
+      const err = await ocs.get('apps/spreed/api/v4/room/unknowntoken1').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TalkError);
+      expect((err as TalkError).code).toBe('THROTTLED');
+      expect((err as TalkError).details).toMatchObject({ status: 429, ocs: true, bruteforceThrottled: '25000ms' });
+      expect((err as TalkError).message).toMatch(/occ security:bruteforce:reset <ip>/);
+    } finally {
+      await http.close();
+    }
+  });
+
+  test('a load run cut short while its conversation is deleted leaves no brute-force attempt: requests in flight are stopped first', async () => {
+    const res = new LoadResources({ url: double.url, caFile: undefined, runId: 'tc-selftest-bf', user: alice, user2: undefined, admin }, 0);
+    const owner = res.owner();
+    const token = await res.createRoom(owner, 'interrupted load');
+    const p = await res.participants(owner, token, 6);
+    // Like a check whose test timed out: the load is still running when the fixture cleans up.
+    const load = runChatLoad({
+      token,
+      lastKnownMessageId: await res.lastMessageId(owner, token),
+      participants: p.clients,
+      senders: p.clients.slice(0, 1),
+      settings: { ratePerS: 2, durationS: 4, rampUpS: 1, signaling: true, maxErrorPercent: 100 },
+      tag: 'tc-selftest-bf',
+      drainMs: 500,
+    });
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(store.longPolls, 'participants are long-polling when cleanup starts').toBeGreaterThan(0);
+    expect(await res.cleanup()).toEqual([]);
+    await load;
+    expect(store.rooms.size).toBe(0);
+    expect(store.bruteforce.total(), 'talkRoomToken attempts recorded').toBe(0);
+    expect(await delayOf()).toBe(0);
+  });
 });
