@@ -74,6 +74,11 @@ for (const c of CASES) {
       const want = c.expected[ch.id] ?? { verdict: 'pass' };
       if (ch.verdict !== want.verdict) problems.push(`${ch.id}: expected ${want.verdict}, got ${ch.verdict} — ${ch.diagnosis ?? ch.observed}`);
       if (want.diagnosis && !want.diagnosis.test(ch.diagnosis ?? '')) problems.push(`${ch.id}: diagnosis "${ch.diagnosis}" does not match ${want.diagnosis}`);
+      // A normal run leaves Nextcloud's brute-force delay for this machine at 0 (issue 12 point 9).
+      const bf = (ch.evidence ?? {}) as { bruteforceBefore?: { delayMs?: number }; bruteforceAfter?: { delayMs?: number } };
+      if (bf.bruteforceBefore?.delayMs !== 0 || bf.bruteforceAfter?.delayMs !== 0) {
+        problems.push(`${ch.id}: capabilities bruteforce.delay before/after the check: ${JSON.stringify(bf.bruteforceBefore)} / ${JSON.stringify(bf.bruteforceAfter)}, expected 0 / 0`);
+      }
     }
     for (const id of Object.keys(c.expected)) if (!load.some((ch) => ch.id === id)) problems.push(`${id} did not run`);
     expect(problems, run.output).toEqual([]);

@@ -10,6 +10,7 @@ import { PROFILES } from '../../../src/reference/profiles.ts';
 import { TalkError } from '../../../src/talk/errors.ts';
 import { HttpClient } from '../../../src/talk/http.ts';
 import { OcsClient } from '../../../src/talk/ocs.ts';
+import { runCertify } from '../certification/run-certify.ts';
 
 /**
  * A good guest stops when Nextcloud throttles it. Past its maximum brute-force delay Nextcloud
@@ -141,4 +142,21 @@ test.describe('brute-force protection and the load checks', () => {
     expect(store.bruteforce.total(), 'talkRoomToken attempts recorded').toBe(0);
     expect(await delayOf()).toBe(0);
   });
+});
+
+test('a client Nextcloud already throttles (bruteforce.delay > 0 before the run): every load check is not-run with the reset command, never a FAIL', async () => {
+  // Starts a reference platform: run it under the shared lock (see /work/helper-common.md).
+  test.setTimeout(240_000);
+  const run = await runCertify(
+    { TALK_PROFILE: 'client-throttled', TALK_BROWSERS: 'chromium', TALK_LOAD_PARTICIPANTS: '5', TALK_LOAD_DURATION_S: '5', TALK_LOAD_RAMP_UP_S: '1', TALK_LOAD_POLLS_HELD: '2' },
+    ['--', '--grep', '@load'],
+  );
+  const load = run.report.checks.filter((ch) => ch.id.startsWith('load.'));
+  expect(load.map((ch) => ch.id).sort(), run.output).toEqual(['load.chat.under-load', 'load.longpoll.no-starvation', 'load.longpoll.not-cut']);
+  for (const ch of load) {
+    expect(ch.verdict, `${ch.id}: ${ch.diagnosis ?? ch.reason}`).toBe('not-run');
+    expect(ch.reason, ch.id).toMatch(/already delayed this client by 25000 ms before the run \(capabilities bruteforce\.delay\).*not at fault.*occ security:bruteforce:reset <ip>/);
+    expect(ch.evidence['bruteforceBefore'], ch.id).toEqual({ delayMs: 25_000, allowListed: false });
+  }
+  expect(run.report.summary.mustFailed).toEqual([]);
 });
