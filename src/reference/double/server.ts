@@ -32,6 +32,18 @@ export interface StartDoubleOptions {
 /** Static file types of the admin manual's asset location: a miss under /apps/ falls through to Nextcloud. */
 const ASSET_EXTENSION = /\.(?:css|js|mjs|svg|gif|ico|jpg|png|webp|wasm|tflite|map|ogg|flac|otf|woff2?)$/;
 
+/** Whether a request's Origin names the host the request went to, or the platform's own origin (trusted_domains). */
+export function isOwnOrigin(origin: string, hostHeader: string, platformOrigin: string): boolean {
+  let o: URL;
+  try {
+    o = new URL(origin);
+  } catch {
+    return false;
+  }
+  const hostname = (h: string) => h.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
+  return (hostHeader !== '' && o.hostname.replace(/^\[|\]$/g, '').toLowerCase() === hostname(hostHeader)) || o.origin === new URL(platformOrigin).origin;
+}
+
 /**
  * Talk's routes that name a conversation (`{token}`) carry `#[BruteForceProtection(action:
  * 'talkRoomToken')]`; BruteForceMiddleware (core lib/private/AppFramework/Middleware/Security/
@@ -256,8 +268,11 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
     };
     // Browsers send `Origin: null` for this POST: nginx sends `Referrer-Policy: no-referrer` (Fetch
     // standard, "append a request Origin header"). Only another site's origin is refused.
+    // "Another site" is an Origin whose host is neither the host this request was sent to (nginx
+    // passes the browser's Host as $host, whatever name a front uses) nor a trusted domain — not
+    // any origin other than the platform's own address (a front on another host name logs in).
     const origin = ctx.header('origin');
-    const foreignOrigin = origin !== '' && origin !== 'null' && origin !== config.origin;
+    const foreignOrigin = origin !== '' && origin !== 'null' && !isOwnOrigin(origin, ctx.header('host'), config.origin);
     if (foreignOrigin || !ctx.hasValidRequestToken()) {
       if (ctx.user) return ctx.redirect(safeRedirect(redirectUrl) ?? `${config.baseUrl}apps/dashboard/`);
       return fail('Please try again');
