@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent, request } from 'undici';
@@ -295,7 +295,9 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
     const users = { alice: newUser('alice', 'Alice', false), bob: newUser('bob', 'Bob', false), admin: newUser('admin', 'admin', true) };
 
     const scheme = profile.web.tls ? 'https' : 'http';
-    const url = `${scheme}://${names.webIp}/`;
+    // With a webroot (profile webroot) Nextcloud's URL is https://<ip>/nextcloud/.
+    const webroot = profile.web.webroot ?? '';
+    const url = `${scheme}://${names.webIp}${webroot}/`;
     const config: DoubleConfig = {
       profile,
       baseUrl: url,
@@ -306,6 +308,7 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
       talkTurnSecret: profile.turn.secret === 'shared' ? turnSecret : randomBytes(32).toString('hex'),
       controlToken,
       proxyAddresses: [names.webIp, names.turnIp],
+      webroot,
     };
     const store = new Store();
     for (const u of Object.values(users)) store.addUser({ id: u.user, password: u.password, displayName: u.displayName, isAdmin: u.isAdmin });
@@ -334,7 +337,7 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
         upstream: `${names.hostIp}:${instance.double.port}`,
         mimeTypesHaveWasm: mimeTypesMapWasm(readFileSync(mimeTypes, 'utf8')),
         paths: {
-          root: file('www'),
+          root: webrootParent(file('www'), file('webroot'), webroot),
           mimeTypes,
           certFile: certs.certFile,
           keyFile: certs.keyFile,
@@ -436,4 +439,16 @@ async function checkEndToEnd(url: string, caFile: string, names: InstanceNames, 
   } finally {
     await agent.close();
   }
+}
+
+/**
+ * nginx's document root for a Nextcloud under `webroot` (e.g. `/nextcloud`): a directory holding
+ * the Nextcloud tree under that name (a symlink to `tree`), as /var/www holds /var/www/nextcloud in
+ * the admin manual's subdirectory setup. Without a webroot, the tree itself.
+ */
+function webrootParent(tree: string, parent: string, webroot: string): string {
+  if (!webroot) return tree;
+  mkdirSync(path.dirname(path.join(parent, webroot)), { recursive: true });
+  symlinkSync(tree, path.join(parent, webroot));
+  return parent;
 }

@@ -50,6 +50,9 @@ export function mimeTypesMapWasm(mimeTypes: string): boolean {
 export function renderNginxConfig(input: NginxConfigInput): string {
   const { profile, host, upstream, paths } = input;
   const { tls, redirectHttp, hsts } = profile.web;
+  // Nextcloud in a subdirectory (the admin manual's "Nextcloud in a subdir of the nginx webroot"):
+  // every location and rewrite target carries the prefix; '' for Nextcloud in the webroot.
+  const w = profile.web.webroot ?? '';
   const hstsHeader = tls && hsts ? `add_header Strict-Transport-Security "${hsts}" always;` : null;
   // The manual repeats these in the asset location because add_header there replaces the server's.
   const securityHeaders = [
@@ -150,14 +153,14 @@ ${indent([hstsHeader, ...securityHeaders], 8)}
 ${indent(extraTypes, 12)}
         }
 
-        index index.php index.html /index.php$request_uri;
+        index index.php index.html ${w}/index.php$request_uri;
 
         # The self-test control endpoint exists only on the double's own listener.
         location ^~ /__reference/ { return 404; }
 
-        location = / {
+        location = ${w}/ {
             if ( $http_user_agent ~ ^DavClnt ) {
-                return 302 /remote.php/webdav/$is_args$args;
+                return 302 ${w}/remote.php/webdav/$is_args$args;
             }
         }
 
@@ -168,19 +171,19 @@ ${indent(extraTypes, 12)}
         }
 
         location ^~ /.well-known {
-            location = /.well-known/carddav { return 301 /remote.php/dav/; }
-            location = /.well-known/caldav  { return 301 /remote.php/dav/; }
+            location = /.well-known/carddav { return 301 ${w}/remote.php/dav/; }
+            location = /.well-known/caldav  { return 301 ${w}/remote.php/dav/; }
             location /.well-known/acme-challenge    { try_files $uri $uri/ =404; }
             location /.well-known/pki-validation    { try_files $uri $uri/ =404; }
-            return 301 /index.php$request_uri;
+            return 301 ${w}/index.php$request_uri;
         }
 
-        location ~ ^/(?:build|tests|config|lib|3rdparty|templates|data)(?:$|/)  { return 404; }
-        location ~ ^/(?:\\.|autotest|occ|issue|indie|db_|console)                { return 404; }
+        location ~ ^${w}/(?:build|tests|config|lib|3rdparty|templates|data)(?:$|/)  { return 404; }
+        location ~ ^${w}/(?:\\.|autotest|occ|issue|indie|db_|console)                { return 404; }
 
         location ~ \\.php(?:$|/) {
             # Required for legacy support
-            rewrite ^/(?!index|remote|public|cron|core\\/ajax\\/update|status|ocs\\/v[12]|updater\\/.+|ocs-provider\\/.+|.+\\/richdocumentscode(_arm64)?\\/proxy) /index.php$request_uri;
+            rewrite ^${w}/(?!index|remote|public|cron|core\\/ajax\\/update|status|ocs\\/v[12]|updater\\/.+|ocs-provider\\/.+|.+\\/richdocumentscode(_arm64)?\\/proxy) ${w}/index.php$request_uri;
 
             # The manual hands the request to PHP-FPM here (fastcgi_pass php-handler).
             proxy_pass http://php-handler;
@@ -201,7 +204,7 @@ ${profile.web.perClientConnectionLimit ? `            # At most this many reques
 
         # Serve static files
         location ~ \\.(?:css|js|mjs|svg|gif|ico|jpg|png|webp|wasm|tflite|map|ogg|flac)$ {
-            try_files $uri /index.php$request_uri;
+            try_files $uri ${w}/index.php$request_uri;
             # HTTP response headers borrowed from Nextcloud \`.htaccess\`
             add_header Cache-Control                     "public, max-age=15778463$asset_immutable";
 ${indent([hstsHeader, ...securityHeaders], 12)}
@@ -212,18 +215,18 @@ ${profile.web.wasmCharset ? `            # A charset for "text" assets that also
 ` : ''}        }
 
         location ~ \\.(otf|woff2?)$ {
-            try_files $uri /index.php$request_uri;
+            try_files $uri ${w}/index.php$request_uri;
             expires 7d;         # Cache-Control policy borrowed from \`.htaccess\`
             access_log off;     # Optional: Don't log access to assets
         }
 
         # Rule borrowed from \`.htaccess\`
-        location /remote {
-            return 301 /remote.php$request_uri;
+        location ${w}/remote {
+            return 301 ${w}/remote.php$request_uri;
         }
 
-        location / {
-            try_files $uri $uri/ /index.php$request_uri;
+        location ${w}/ {
+            try_files $uri $uri/ ${w}/index.php$request_uri;
         }
     }
 }

@@ -43,6 +43,11 @@ export interface Profile {
      * answering 503 at once past it: a front that refuses load from one address instead of queueing it.
      */
     perClientConnectionLimit?: number;
+    /**
+     * Nextcloud lives under this path (`/nextcloud`: https://host/nextcloud/, the admin manual's
+     * "Nextcloud in a subdir of the nginx webroot", config.php `overwritewebroot`); absent: at `/`.
+     */
+    webroot?: string;
   };
   /** Which of Talk's background blur files exist on disk (see src/talk/blur-assets.ts). */
   blurAssets: { wasm: boolean; tflite: boolean };
@@ -262,6 +267,9 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
       p.bruteforce = { attemptsBefore: 12 };
     },
   ),
+  webroot: fault('webroot', 'Everything right, but Nextcloud is served under https://host/nextcloud/ (a webroot), as many installations are.', (p) => {
+    p.web.webroot = '/nextcloud';
+  }),
   'front-refuses': fault(
     'front-refuses',
     'nginx limits every client address to 4 concurrent PHP requests (limit_conn, 503 at once past it): load from one address is refused, not slowed.',

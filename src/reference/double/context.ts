@@ -27,6 +27,8 @@ export interface DoubleConfig {
   controlToken: string;
   /** Source addresses of requests proxied by nginx; the control endpoint refuses them. */
   proxyAddresses: string[];
+  /** config.php `overwritewebroot`: '' for Nextcloud at `/`, `/nextcloud` for https://host/nextcloud/. */
+  webroot?: string;
 }
 
 /** Largest request body the double reads (a chat message is at most 32000 characters). */
@@ -67,6 +69,9 @@ export class Ctx {
   ) {
     this.url = new URL(req.url ?? '/', 'http://double.invalid');
     let p = this.url.pathname;
+    // Nextcloud's router sees paths below its webroot (nginx passes /nextcloud/index.php/… on).
+    const webroot = config.webroot ?? '';
+    if (webroot && (p === webroot || p.startsWith(`${webroot}/`))) p = p.slice(webroot.length) || '/';
     if (p === '/index.php' || p.startsWith('/index.php/')) p = p.slice('/index.php'.length) || '/';
     this.path = safeDecode(p);
     this.method = (req.method ?? 'GET').toUpperCase();
@@ -232,8 +237,11 @@ export class Ctx {
     this.send(status, { 'Content-Type': 'text/html; charset=UTF-8', ...this.phpHeaders(csp, featurePolicy) }, html);
   }
 
+  /** A redirect; a path (`/login?…`) is below the webroot, as IURLGenerator::linkToRoute makes every one. */
   redirect(location: string, status = 303): void {
-    this.send(status, { ...this.phpHeaders(), Location: location });
+    const webroot = this.config.webroot ?? '';
+    const to = webroot && location.startsWith('/') && !location.startsWith('//') ? `${webroot}${location}` : location;
+    this.send(status, { ...this.phpHeaders(), Location: to });
   }
 }
 

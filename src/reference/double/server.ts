@@ -188,7 +188,11 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
   }
 
   function sendPage(ctx: Ctx, status: number, page: Page): void {
-    ctx.sendHtml(status, page.html, page.csp, page.featurePolicy);
+    // Nextcloud's URL generator puts the webroot in front of every link it renders; the page
+    // templates here are written for Nextcloud at `/`, so root-relative links get it when served.
+    const webroot = config.webroot ?? '';
+    const html = webroot ? page.html.replace(/(\s(?:href|src|action)=")\/(?!\/)/g, `$1${webroot}/`) : page.html;
+    ctx.sendHtml(status, html, page.csp, page.featurePolicy);
   }
 
   function appOptions(ctx: Ctx) {
@@ -248,7 +252,10 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
   /** An absolute URL on this platform for a `redirect_url`, or null for anything that leaves it. */
   function safeRedirect(redirectUrl: string | null | undefined): string | null {
     if (!redirectUrl || !redirectUrl.startsWith('/') || redirectUrl.startsWith('//') || redirectUrl.includes('@')) return null;
-    return `${config.baseUrl}${redirectUrl.replace(/^\/+/, '')}`;
+    // URLGenerator::getAbsoluteURL drops a webroot the URL already starts with (getRequestUri() carries it).
+    const webroot = config.webroot ?? '';
+    const below = webroot && (redirectUrl === webroot || redirectUrl.startsWith(`${webroot}/`)) ? redirectUrl.slice(webroot.length) : redirectUrl;
+    return `${config.baseUrl}${below.replace(/^\/+/, '')}`;
   }
 
   /**
