@@ -5,6 +5,11 @@ const REQ_WORKERS =
   'run enough workers; mod_php with a threaded MPM (event/worker) or a PHP-FPM pool with too few children starves (Talk system requirements; nextcloud/spreed#2211).';
 const REQ_PROXY = "Talk's chat and signaling long polls are held by the server for up to 30 s (ChatController::receiveMessages, SignalingController::pullMessages); proxies must not time them out.";
 
+const REFUSED =
+  ' When the diagnosis says the front refused requests (HTTP 503/429 within milliseconds, "refused, not slow"), PHP is not the cause: raise the per-client ' +
+  'connection or rate limit in the web server or proxy (nginx `limit_conn`/`limit_req`, HAProxy, load balancer, WAF) above what one address needs, or exempt ' +
+  'the certifying machine\'s address — the whole load comes from it.';
+
 const SIZING =
   'Size PHP-FPM for the long polls: at least twice as many workers as concurrent Talk participants (nextcloud/spreed#2211), e.g. `pm = dynamic`, ' +
   '`pm.max_children = 2 × participants` (mind the RAM per worker, ~30-60 MB), `pm.start_servers`/`pm.max_spare_servers` to match. With Apache use ' +
@@ -23,7 +28,7 @@ export const LOAD_CHECKS = [
     runsIn: 'node',
     criterion:
       'with K chat long polls held (TALK_LOAD_POLLS_HELD), status.php and a chat send answer within TALK_LOAD_ORDINARY_REQUEST_MS and the message reaches every poller within TALK_LOAD_POLL_DELIVERY_MS',
-    remedy: SIZING,
+    remedy: SIZING + REFUSED,
   },
   {
     id: 'load.longpoll.not-cut',
@@ -50,7 +55,7 @@ export const LOAD_CHECKS = [
     criterion:
       'N participants long-polling, S senders at R msg/s for D s (TALK_LOAD_*): p95 send→receive latency within TALK_LOAD_P95_DELIVERY_MS, no message lost or duplicated, error rate within TALK_LOAD_MAX_ERROR_PERCENT',
     remedy:
-      `${SIZING} Lost or duplicated messages point at the database or a cache (Redis for memcache.distributed and memcache.locking) rather than PHP; ` +
-      '429 answers mean brute-force protection throttles the load source: allowlist it in the Brute-force settings app or `occ config:system:set auth.bruteforce.protection.enabled --type=bool --value=false` on a test system.',
+      `${SIZING} Lost or duplicated messages point at the database or a cache (Redis for memcache.distributed and memcache.locking) rather than PHP.${REFUSED} ` +
+      "429 answers from Nextcloud itself (brute-force protection) make the check not run instead: `occ security:bruteforce:reset <ip>` and the Brute-force IP allowlist.",
   },
 ] as const satisfies readonly CheckDefinition[];
