@@ -148,6 +148,8 @@ export interface NotCutResult {
   error: ErrorKind | null;
   message: string | null;
   via: string | null;
+  /** Nextcloud itself refused the poll as throttled (429 with an OCS body or X-Nextcloud-Bruteforce-Throttled). */
+  throttledByNextcloud?: boolean;
 }
 
 /** One chat poll with timeout=30 in a quiet conversation: held ~30 s, then 304. */
@@ -161,7 +163,8 @@ export async function probeLongPoll(o: { poller: OcsClient; token: string; lastK
     });
     return { heldMs: Math.round(nowMs() - t), status: r.status, error: null, message: null, via: r.headers['server'] ?? null };
   } catch (err) {
-    const status = err instanceof TalkError ? (err.details.status ?? null) : null;
-    return { heldMs: Math.round(nowMs() - t), status, error: classifyError(err), message: err instanceof Error ? err.message : String(err), via: null };
+    const d = err instanceof TalkError ? err.details : {};
+    const throttledByNextcloud = d.status === 429 && Boolean(d.ocs || d.bruteforceThrottled);
+    return { heldMs: Math.round(nowMs() - t), status: d.status ?? null, error: classifyError(err), message: err instanceof Error ? err.message : String(err), via: d.server ?? null, throttledByNextcloud };
   }
 }

@@ -1,4 +1,5 @@
 import { check, test } from '../../../fixtures/index.ts';
+import { THROTTLE_REMEDY } from '../../../src/talk/errors.ts';
 import { LONG_POLL_TIMEOUT_MS } from '../../../src/talk/http.ts';
 import { MIN_HELD_MS, probeLongPoll } from '../../../src/load/longpoll.ts';
 
@@ -17,6 +18,8 @@ test(c.title, c.details, async ({ target, evidence, loadResources }) => {
   const ended = r.status !== null ? `HTTP ${r.status}` : (r.error ?? 'unknown');
   evidence.observed(`poll with timeout=30 ended after ${(r.heldMs / 1000).toFixed(1)} s with ${ended}`);
   if (r.status === 304 && r.heldMs >= MIN_HELD_MS) return;
+  // Nextcloud throttling this machine says nothing about proxies: not run, with the remedy.
+  if (r.throttledByNextcloud) evidence.notRun(`the poll was answered HTTP 429 by Nextcloud's brute-force protection: ${THROTTLE_REMEDY}`);
   let diagnosis: string;
   if (r.status === 502 || r.status === 504 || r.error === 'resets') {
     diagnosis =
