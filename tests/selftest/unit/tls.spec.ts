@@ -1,10 +1,15 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { expect, test } from '@playwright/test';
+import { WRONG_HOST_DNS_NAME, makeCertificates } from '../../../src/reference/tls.ts';
+import { probeTargetOrTls, tlsNotRunReason } from '../../../src/targets/index.ts';
 import { probePlainHttp } from '../../../src/talk/http-probe.ts';
-import { probeTls } from '../../../src/tls/index.ts';
+import { probeTls, tlsProblems } from '../../../src/tls/index.ts';
 import { TestPki } from '../support/certs.ts';
 
 let pki: TestPki;
@@ -89,4 +94,79 @@ test('plain HTTP: a redirect to https is accepted, serving content is not, a clo
     redirecting.close();
     serving.close();
   }
+});
+
+test.describe('a TLS problem is a verdict with names and dates (issue 12 point 6)', () => {
+  test('tlsProblems names the SANs against the host, the validity dates and the issuer, each once', async () => {
+    const other = await serve('otherhost');
+    const expired = await serve('expired');
+    const good = await serve('good');
+    try {
+      const wrongHost = tlsProblems(await probeTls(other.url, pki.caFile));
+      expect(wrongHost).toEqual([expect.stringMatching(/^the certificate is not for 127\.0\.0\.1: it names only DNS:other\.example/)]);
+      const old = tlsProblems(await probeTls(expired.url, pki.caFile));
+      // Expired: said once with both dates, not a second time as the chain error CERT_HAS_EXPIRED.
+      expect(old).toEqual([expect.stringMatching(/^the certificate expired on 2020-01-02T00:00:00\.000Z \(valid from 2020-01-01T00:00:00\.000Z to 2020-01-02T00:00:00\.000Z; \d+ day\(s\) ago\)$/)]);
+      const untrusted = tlsProblems(await probeTls(good.url));
+      expect(untrusted).toEqual([expect.stringMatching(/chain does not verify against the system trust store \(.*\): issued by CN=talk-certify test CA; .*TALK_CA_FILE/)]);
+      expect(tlsProblems(await probeTls(good.url, pki.caFile))).toEqual([]);
+    } finally {
+      other.close();
+      expired.close();
+      good.close();
+    }
+  });
+
+  test('probeTargetOrTls: a rejected certificate ends in tlsInvalid, and no request is sent over that connection', async () => {
+    const requests: string[] = [];
+    const { key, cert } = certs.otherhost!;
+    const server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (q, r) => {
+      requests.push(q.url ?? '');
+      r.writeHead(200, { 'content-type': 'application/json' }).end('{"installed":true,"maintenance":false,"version":"32.0.1.2"}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const { probe, tlsInvalid } = await probeTargetOrTls(url, { user: 'alice', password: 'never-sent' }, pki.caFile);
+      expect(tlsInvalid?.problems[0]).toMatch(/not for 127\.0\.0\.1: it names only DNS:other\.example/);
+      expect(probe.user).toBeNull();
+      expect(probe.talk.installed).toBe(false);
+      expect(requests, 'nothing was sent: status.php and the credentials stay unsent').toEqual([]);
+      expect(tlsNotRunReason({ url, tlsInvalid: tlsInvalid! })).toMatch(/^not run: the TLS certificate of 127\.0\.0\.1:\d+ is not valid \(the certificate is not for 127\.0\.0\.1.*\); see https\.tls\.valid/);
+      // Unusable input stays an error: nothing listening is not a certificate verdict.
+      await expect(probeTargetOrTls('https://127.0.0.1:9/', undefined)).rejects.toThrow(/connection refused/);
+    } finally {
+      server.close();
+    }
+  });
+
+  test("the reference platform's TLS fault certificates: wrong-host names another host only, expired ended yesterday; both signed by the run's CA", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tc-refcerts-'));
+    try {
+      for (const kind of ['wrong-host', 'expired'] as const) {
+        const sub = path.join(dir, kind);
+        mkdirSync(sub);
+        const c = await makeCertificates(sub, { runId: 'tc-unit', ips: ['10.213.9.2'], web: kind });
+        const web = new X509Certificate(readFileSync(c.web.certFile));
+        const ca = new X509Certificate(readFileSync(c.caFile));
+        expect(web.verify(ca.publicKey), `${kind} signed by the run's CA`).toBe(true);
+        // coturn keeps the good certificate.
+        expect(c.certFile).not.toBe(c.web.certFile);
+        expect(new X509Certificate(readFileSync(c.certFile)).subjectAltName).toContain('IP Address:10.213.9.2');
+        if (kind === 'wrong-host') {
+          expect(web.subjectAltName).toBe(`DNS:${WRONG_HOST_DNS_NAME}`);
+          expect(new Date(web.validTo).getTime()).toBeGreaterThan(Date.now());
+        } else {
+          expect(web.subjectAltName).toContain('IP Address:10.213.9.2');
+          expect(new Date(web.validTo).getTime()).toBeLessThan(Date.now());
+        }
+      }
+      // The default: nginx serves the server certificate itself.
+      mkdirSync(path.join(dir, 'valid'));
+      const v = await makeCertificates(path.join(dir, 'valid'), { runId: 'tc-unit', ips: ['10.213.9.2'] });
+      expect(v.web).toEqual({ certFile: v.certFile, keyFile: v.keyFile });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
