@@ -14,7 +14,7 @@ import { CERTIFY_WITH_CALLS_TIMEOUT_MS, type CertifyRun, knownIntermittent, runC
  */
 
 const BROWSERS = ['chromium', 'firefox'];
-type Expectation = { verdict: Verdict; diagnosis?: RegExp; reason?: RegExp };
+type Expectation = { verdict: Verdict; diagnosis?: RegExp; reason?: RegExp; observed?: RegExp };
 
 /** The areas these profiles break; fault profiles run only them (the good profile runs everything). */
 const AREAS = ['https', 'browser', 'talk', 'blur'];
@@ -152,6 +152,8 @@ const CASES: ProfileCase[] = [
       'blur.browser.wasm-compiles': { verdict: 'not-run' },
       'blur.browser.wasm-streaming': { verdict: 'not-run' },
       ...TALK_MISSING_NOT_RUN,
+      // Talk's page is a 404 without Talk: the check still certifies the origin, and says what it opened (issue 12 point 10).
+      'https.browser.secure-context': { verdict: 'pass', observed: /isSecureContext=true.*the page opened \(https:\/\/.*\/apps\/spreed\/\) answered HTTP 404 \(not found: Talk is not installed/ },
     },
   },
 ];
@@ -187,6 +189,11 @@ for (const c of CASES) {
         expect(run.report.summary.mustFailed).toEqual([]);
         expect(run.report.summary.mustNotRun.every((l) => l.startsWith('load.')), run.report.summary.mustNotRun.join(', ')).toBe(true);
       }
+      if (c.profile === 'talk-missing') {
+        // The header says "not installed", not "unknown" (issue 12 point 10).
+        expect(run.report.versions).toMatchObject({ talk: null, talkNote: expect.stringMatching(/^not installed \(/) });
+        expect(readFileSync(path.join(run.reportDir, 'certification.md'), 'utf8')).toMatch(/\| Talk \| not installed \(/);
+      }
       expect(run.report.target).toMatchObject({ kind: 'reference', profile: c.profile });
       // Every catalogue check, run or reported not-run: once from Node, or once per browser.
       const nodeChecks = CHECKS.filter((d) => d.runsIn === 'node').length;
@@ -212,6 +219,8 @@ for (const c of CASES) {
           problems.push(`${where}: diagnosis "${check.diagnosis}" does not match ${want.diagnosis}`);
         } else if (want.reason && !want.reason.test(check.reason ?? '')) {
           problems.push(`${where}: reason "${check.reason}" does not match ${want.reason}`);
+        } else if (want.observed && !want.observed.test(check.observed)) {
+          problems.push(`${where}: observed "${check.observed}" does not match ${want.observed}`);
         }
         if (check.verdict !== 'pass' && check.verdict !== 'not-run') {
           if (!check.remedy) problems.push(`${where}: no remedy`);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { WRONG_HOST_DNS_NAME, makeCertificates } from '../../../src/reference/tls.ts';
 import { probeTargetOrTls, tlsNotRunReason } from '../../../src/targets/index.ts';
-import { probePlainHttp } from '../../../src/talk/http-probe.ts';
+import { plainHttpProblems, plainHttpUrls, probePlainHttp, probePlainHttpAll } from '../../../src/talk/http-probe.ts';
 import { probeTls, tlsProblems } from '../../../src/tls/index.ts';
 import { TestPki } from '../support/certs.ts';
 
@@ -167,6 +167,49 @@ test.describe('a TLS problem is a verdict with names and dates (issue 12 point 6
       expect(v.web).toEqual({ certFile: v.certFile, keyFile: v.keyFile });
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+test.describe('https.http.redirect probes the http:// URLs a user can reach (issue 12 point 10)', () => {
+  test('port 80 always; TALK_URL\'s own port over http:// too when its https port is not 443', () => {
+    expect(plainHttpUrls('https://cloud.example.com/nextcloud/').map((u) => u.url)).toEqual(['http://cloud.example.com/nextcloud/']);
+    expect(plainHttpUrls('https://cloud.example.com:443/').map((u) => u.url)).toEqual(['http://cloud.example.com/']);
+    const odd = plainHttpUrls('https://cloud.example.com:8443/nextcloud/');
+    expect(odd.map((u) => u.url)).toEqual(['http://cloud.example.com/nextcloud/', 'http://cloud.example.com:8443/nextcloud/']);
+    expect(odd[1]!.why).toContain('port 8443');
+    expect(plainHttpUrls('http://cloud.example.com:8080/').map((u) => u.url)).toEqual(['http://cloud.example.com:8080/']);
+  });
+
+  test('on a non-standard https port: a TLS-only port is acceptable, the same port serving plain HTTP fails', async () => {
+    const tlsOnly = await serve('good');
+    const plainOnTlsPort = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"installed":true}'));
+    // nginx's answer to plain HTTP on an `ssl` listener.
+    const nginxLike = http.createServer((_req, res) => res.writeHead(400, { 'content-type': 'text/html' }).end('<html><head><title>400 The plain HTTP request was sent to HTTPS port</title></head><body><center><h1>400 Bad Request</h1></center><center>The plain HTTP request was sent to HTTPS port</center><hr><center>nginx</center></body></html>'));
+    const listen = async (s: http.Server) => {
+      await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+      return (s.address() as AddressInfo).port;
+    };
+    try {
+      const port = new URL(tlsOnly.url).port;
+      const ok = await probePlainHttpAll(`https://127.0.0.1:${port}/`);
+      expect(ok.map((o) => new URL(o.url).port)).toEqual(['', port]);
+      expect(ok[1]).toMatchObject({ outcome: 'tls-only' });
+      expect(plainHttpProblems([ok[1]!])).toEqual([]);
+
+      const plainPort = await listen(plainOnTlsPort);
+      const bad = await probePlainHttpAll(`https://127.0.0.1:${plainPort}/`);
+      expect(bad).toHaveLength(2);
+      expect(bad[1]).toMatchObject({ outcome: 'served-plain', status: 200 });
+      expect(plainHttpProblems([bad[1]!])).toEqual([expect.stringMatching(new RegExp(`served over plain HTTP at http://127\\.0\\.0\\.1:${plainPort}/status\\.php \\(HTTP 200\\).*port ${plainPort}, TALK_URL's https port`))]);
+
+      const nginxPort = await listen(nginxLike);
+      const refusedByNginx = await probePlainHttpAll(`https://127.0.0.1:${nginxPort}/`);
+      expect(refusedByNginx[1]).toMatchObject({ outcome: 'tls-only', status: 400 });
+    } finally {
+      tlsOnly.close();
+      plainOnTlsPort.close();
+      nginxLike.close();
     }
   });
 });
