@@ -82,10 +82,15 @@ test.describe('the double\'s login page, driven into each message', () => {
     expect(badToken.posts).toBe(1);
 
     // A foreign Origin (a proxy that rewrites the host, TALK_URL not in trusted_domains) → the same.
+    // The browser does not let a page override Origin; the POST is sent by Playwright's own client
+    // with the context's cookies and the foreign Origin, and its answer handed to the page. (Should
+    // the session not come along, the token check refuses it the same way: one message for both.)
     const foreign = await attempt(alice, (page) =>
-      page.route('**/login', (route) =>
-        route.request().method() === 'POST' ? route.continue({ headers: { ...route.request().headers(), origin: 'https://evil.example' } }) : route.continue(),
-      ),
+      page.route('**/login', async (route) => {
+        if (route.request().method() !== 'POST') return route.continue();
+        const response = await route.fetch({ headers: { ...route.request().headers(), origin: 'https://evil.example' }, maxRedirects: 0 });
+        return route.fulfill({ response });
+      }),
     );
     expect((foreign.error as LoginRejectedError).kind).toBe('csrf');
 
