@@ -17,7 +17,9 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
   try {
     const started = await startTarget(config, log);
     const { target } = started;
-    if (target.kind === 'url') {
+    if (target.kind === 'url' && target.tlsInvalid) {
+      log('Not sweeping what earlier runs left: the TLS certificate is not valid, and nothing is sent over such a connection.');
+    } else if (target.kind === 'url') {
       // What earlier runs that died left on this target is removed first, by ledger entry only.
       const swept = await sweepLedgers(config, config.runId, log);
       if (swept.deleted.length + swept.gone.length > 0) log(`Swept ${swept.deleted.length + swept.gone.length} object(s) left by earlier runs.`);
