@@ -148,7 +148,7 @@ async function main(): Promise<void> {
   if (!report) fail(`the certification ended (Playwright exit ${code}) without writing ${path.join(config.reportDir, 'certification.json')}; see the output above.`);
   // Exit 0 only for CERTIFIED: an incomplete run (a MUST check that could not run) has not shown
   // that every MUST requirement is met; it has its own code (3), apart from a failed MUST (1).
-  process.exit(exitCodeFor(report.summary.status));
+  process.exit(report.summary.exitCode ?? exitCodeFor(report.summary.status));
 }
 
 function runPlaywright(args: string[]): Promise<number> {

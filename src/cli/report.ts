@@ -281,7 +281,7 @@ async function main(argv: string[]): Promise<void> {
     await run('allure', ['open', paths.allureReport]);
     return;
   }
-  if (mergeDir) process.exit(report ? exitCodeFor(report.summary.status) : EXIT_ERROR);
+  if (mergeDir) process.exit(report ? (report.summary.exitCode ?? exitCodeFor(report.summary.status)) : EXIT_ERROR);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

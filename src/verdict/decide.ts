@@ -8,7 +8,7 @@ import type {
   Severity,
   Verdict,
 } from './types.ts';
-import { exitCodeFor } from './outcome.ts';
+import { EXIT_UNUSABLE_INPUT, exitCodeFor } from './outcome.ts';
 
 /**
  * From what the runner saw to verdicts and a certification. Pure functions over plain data: the
@@ -342,7 +342,8 @@ export interface CertificationInput {
  * - `should` checks never block: a failed one is a warning, Talk works, but worse.
  *
  * `certified` is true only for CERTIFIED. `exitCode` is the CLI's exit code for the outcome
- * (0 CERTIFIED, 1 NOT CERTIFIED, 3 INCOMPLETE: src/verdict/outcome.ts); `notEstablished` lists
+ * (0 CERTIFIED, 1 NOT CERTIFIED, 3 INCOMPLETE; 2 when the run itself could not start, which the
+ * CLI reports as unusable input: src/verdict/outcome.ts); `notEstablished` lists
  * each must check that did not run with its reason, whatever the status.
  */
 export function decideCertification(input: CertificationInput): CertificationReport['summary'] {
@@ -388,7 +389,7 @@ export function decideCertification(input: CertificationInput): CertificationRep
   }
   notes.push(...(input.notes ?? []));
 
-  return { certified: status === 'certified', status, counts, mustFailed, mustNotRun, notEstablished, exitCode: exitCodeFor(status), notes };
+  return { certified: status === 'certified', status, counts, mustFailed, mustNotRun, notEstablished, exitCode: input.runError ? EXIT_UNUSABLE_INPUT : exitCodeFor(status), notes };
 }
 
 /**

@@ -310,6 +310,8 @@ test.describe('decideCertification', () => {
     expect(Object.values(EXIT_CODE_OF_STATUS).sort()).toEqual([0, 1, 3]);
     expect(EXIT_UNUSABLE_INPUT).toBe(2);
     expect(exitCodeFor('incomplete')).toBe(3);
+    // A run that could not start is unusable input, as the CLI reports it (never 3).
+    expect(decideCertification({ checks: [], runError: { code: 'NOT_NEXTCLOUD', message: 'not a Nextcloud' }, runStatus: 'failed' }).exitCode).toBe(EXIT_UNUSABLE_INPUT);
   });
 
   test('notes from the reporter are kept', () => {
