@@ -1,23 +1,24 @@
 /**
  * `npm run certify [-- options]`: validates the configuration, runs the certification
- * (playwright.config.ts) and exits with
- *   0 when every MUST check passed,
- *   1 when a MUST check failed, or could not run (incomplete; browsers that are not installed
- *     here do not count, see decideCertification),
- *   2 for a configuration or usage error, or a target the certification cannot start on
- *     (unreachable, not Nextcloud, wrong password, maintenance…); the message names the cause.
+ * (playwright.config.ts) and exits with the outcome (src/verdict/outcome.ts):
+ *   0 CERTIFIED: every MUST check ran and passed,
+ *   1 NOT CERTIFIED: a MUST check failed (an invalid TLS certificate is https.tls.valid failing),
+ *   2 unusable input: a configuration or usage error, or a target the certification cannot start
+ *     on (unreachable, not Nextcloud, wrong password, maintenance…); the message names the cause,
+ *   3 INCOMPLETE: no MUST check failed, but one was not run (browsers that are not installed here
+ *     do not count, see decideCertification); the report lists each with its reason.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { detectBrowsers } from '../browsers/detect.ts';
-import { ConfigError, EXIT_CONFIG, loadDotEnv, parseConfig } from '../config/index.ts';
+import { ConfigError, loadDotEnv, parseConfig } from '../config/index.ts';
 import { sweepLedgers } from '../ledger/sweep.ts';
 import { redactText, registerSecretsFromEnv } from '../redact/index.ts';
-import { stateFilePath, type TargetState } from '../targets/index.ts';
+import { probeTargetOrTls, stateFilePath, type TargetState } from '../targets/index.ts';
 import { TalkError } from '../talk/errors.ts';
-import { probeTarget } from '../talk/probe.ts';
+import { EXIT_CODES_HELP, EXIT_UNUSABLE_INPUT, exitCodeFor } from '../verdict/outcome.ts';
 import type { CertificationReport } from '../verdict/types.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -36,7 +37,8 @@ Options (each also settable in .env, see .env.example):
                         ledgers under <report dir>/.state/ledger), then exit
   --help                this text
 
-Exit codes: 0 all MUST checks passed, 1 a MUST check failed, 2 configuration/target error.`;
+Exit codes:
+${EXIT_CODES_HELP.map((l) => `  ${l}`).join('\n')}`;
 
 const FLAGS: Record<string, string> = {
   '--url': 'TALK_URL',
@@ -47,7 +49,7 @@ const FLAGS: Record<string, string> = {
 
 function fail(message: string): never {
   process.stderr.write(`\ntalk-certify: ${redactText(message)}\n`);
-  process.exit(EXIT_CONFIG);
+  process.exit(EXIT_UNUSABLE_INPUT);
 }
 
 let sweepOnly = false;
@@ -116,8 +118,14 @@ async function main(): Promise<void> {
     // Preflight before Playwright starts (seconds of start-up saved on every bad input): is it a
     // Nextcloud, out of maintenance, do the credentials work. One authenticated request; a
     // rejection ends the run here, so a wrong password costs exactly one failed login.
+    // A certificate problem is not unusable input: it is the verdict of https.tls.valid, so the
+    // run goes on (nothing is sent over that connection) and the report says what is wrong.
     try {
-      await probeTarget(config.url!, config.user, config.caFile);
+      const { tlsInvalid } = await probeTargetOrTls(config.url!, config.user, config.caFile);
+      if (tlsInvalid) {
+        out(`  TLS certificate not valid: ${tlsInvalid.problems.join('; ')}.`);
+        out('  The run goes on: https.tls.valid reports it, and the checks that need a valid certificate are reported as not run.');
+      }
     } catch (err) {
       if (err instanceof TalkError) fail(`the certification could not start on ${config.url}: ${err.message}`);
       throw err;
@@ -139,8 +147,8 @@ async function main(): Promise<void> {
   const report = readJson<CertificationReport>(path.join(config.reportDir, 'certification.json'));
   if (!report) fail(`the certification ended (Playwright exit ${code}) without writing ${path.join(config.reportDir, 'certification.json')}; see the output above.`);
   // Exit 0 only for CERTIFIED: an incomplete run (a MUST check that could not run) has not shown
-  // that every MUST requirement is met.
-  process.exit(report.summary.certified ? 0 : 1);
+  // that every MUST requirement is met; it has its own code (3), apart from a failed MUST (1).
+  process.exit(report.summary.exitCode ?? exitCodeFor(report.summary.status));
 }
 
 function runPlaywright(args: string[]): Promise<number> {

@@ -8,22 +8,21 @@
  *   --merge DIR      first merges the blob reports of a sharded run (CI: one blob per machine)
  *                    with `playwright merge-reports` into one HTML report and one
  *                    certification.json/.md, then builds Allure as above; exits like
- *                    `npm run certify` (0 certified, 1 not, 2 error).
+ *                    `npm run certify` (0 certified, 1 not certified, 2 error, 3 incomplete).
  *   --open           then serves the Allure report (allure open) until Ctrl-C.
  *
  * Exit codes: 0 built (and, with --merge, certified), 1 not certified (--merge), 2 nothing to
- * build from or a tool failed (the message says which).
+ * build from or a tool failed (the message says which), 3 incomplete (--merge; src/verdict/outcome.ts).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { EXIT_UNUSABLE_INPUT, exitCodeFor } from '../verdict/outcome.ts';
 import type { CertificationReport } from '../verdict/types.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const EXIT_CERTIFIED = 0;
-const EXIT_NOT_CERTIFIED = 1;
-const EXIT_ERROR = 2;
+const EXIT_ERROR = EXIT_UNUSABLE_INPUT;
 
 // ---------------------------------------------------------------------------------------------
 // Allure environment and categories: pure, unit-tested in tests/selftest/report.
@@ -36,7 +35,7 @@ export function allureEnvironment(report: CertificationReport): [string, string]
     ['Target URL', report.target.url],
   ];
   if (report.target.profile) entries.push(['Reference profile', report.target.profile]);
-  entries.push(['Nextcloud', report.versions.nextcloud ?? 'unknown'], ['Talk', report.versions.talk ?? 'unknown']);
+  entries.push(['Nextcloud', report.versions.nextcloud ?? 'unknown'], ['Talk', report.versions.talk ?? report.versions.talkNote ?? 'unknown']);
   for (const b of report.versions.browsers) {
     const label = (b as { label?: string | null }).label ?? b.name;
     entries.push([`Browser ${b.project}`, b.notRunReason ? `not run: ${b.notRunReason}` : `${label} ${b.version ?? '(version unknown)'}`]);
@@ -282,7 +281,7 @@ async function main(argv: string[]): Promise<void> {
     await run('allure', ['open', paths.allureReport]);
     return;
   }
-  if (mergeDir) process.exit(report?.summary.certified ? EXIT_CERTIFIED : EXIT_NOT_CERTIFIED);
+  if (mergeDir) process.exit(report ? (report.summary.exitCode ?? exitCodeFor(report.summary.status)) : EXIT_ERROR);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -6,6 +6,7 @@ import type { BrowserName } from '../browsers/names.ts';
 import type { ProfileName } from '../reference/profile-names.ts';
 import { DEFAULT_NEXTCLOUD_VERSION } from '../targets/testcontainers/versions.ts';
 import { envSchema } from './schema.ts';
+import { EXIT_UNUSABLE_INPUT } from '../verdict/outcome.ts';
 
 export { envSchema } from './schema.ts';
 
@@ -40,8 +41,8 @@ export interface Config {
   turnRestrictedNetwork: boolean;
 }
 
-/** Exit code of the CLI for a configuration or usage error. */
-export const EXIT_CONFIG = 2;
+/** Exit code of the CLI for a configuration or usage error (src/verdict/outcome.ts defines every exit code). */
+export const EXIT_CONFIG = EXIT_UNUSABLE_INPUT;
 
 /** A configuration the suite cannot run with. Its message names every offending variable. */
 export class ConfigError extends Error {

@@ -31,7 +31,7 @@ import { PROFILE_NAMES, type ProfileName } from './profile-names.ts';
 import { PROFILES, type Profile } from './profiles.ts';
 import { ReferencePlatformError, isAlive, killQuietly, preflight, processStartTime, tool } from './system.ts';
 import { restrictTurnAddress } from './firewall.ts';
-import { TURN_DNS_NAME, makeCertificates } from './tls.ts';
+import { TURN_DNS_NAME, type WebCertificate, makeCertificates } from './tls.ts';
 
 export { PROFILES } from './profiles.ts';
 export type { Profile } from './profiles.ts';
@@ -284,7 +284,7 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
     for (const d of ['tls', 'www', 'nginx/tmp', 'coturn', 'logs']) mkdirSync(path.join(workDir, d), { recursive: true });
     const file = (rel: string) => path.join(workDir, rel);
 
-    const [certs] = await Promise.all([makeCertificates(file('tls'), { runId: opts.runId, ips: [names.webIp, names.turnIp, names.turnRestrictedIp] }), createNetwork(names)]);
+    const [certs] = await Promise.all([makeCertificates(file('tls'), { runId: opts.runId, ips: [names.webIp, names.turnIp, names.turnRestrictedIp], web: profile.web.certificate ?? 'valid' }), createNetwork(names)]);
     const restrictedRules = await restrictTurnAddress(names);
     buildDocroot(file('www'), profile);
 
@@ -339,8 +339,8 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
         paths: {
           root: webrootParent(file('www'), file('webroot'), webroot),
           mimeTypes,
-          certFile: certs.certFile,
-          keyFile: certs.keyFile,
+          certFile: certs.web.certFile,
+          keyFile: certs.web.keyFile,
           pidFile: file('nginx/nginx.pid'),
           errorLog: file('logs/nginx-error.log'),
           accessLog: file('logs/nginx-access.log'),
@@ -387,7 +387,7 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
         'COTURN',
       ),
     ]);
-    await checkEndToEnd(url, certs.caFile, names, nginxLog);
+    await checkEndToEnd(url, certs.caFile, names, nginxLog, profile.web.certificate ?? 'valid');
     // After coturn's readiness probe, which needs its answers.
     if (profile.turn.blockedForClients) await blockTurnForClients(names);
 
@@ -421,8 +421,13 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
 }
 
 /** status.php through nginx with the instance CA: proves TLS, nginx, the proxy hop and the double together. */
-async function checkEndToEnd(url: string, caFile: string, names: InstanceNames, nginxLog: string): Promise<void> {
-  const agent = new Agent({ connect: { ca: readFileSync(caFile, 'utf8'), timeout: PROBE_TIMEOUT_MS * 4 } });
+async function checkEndToEnd(url: string, caFile: string, names: InstanceNames, nginxLog: string, certificate: WebCertificate): Promise<void> {
+  // A TLS fault profile serves a certificate that is wrong on purpose (for the suite to diagnose);
+  // this readiness probe of the platform's own plumbing then accepts exactly that fault: the
+  // host name (wrong-host) or the dates (expired, where only rejecting it as a whole is possible).
+  const faulty =
+    certificate === 'wrong-host' ? { checkServerIdentity: () => undefined } : certificate === 'expired' ? { rejectUnauthorized: false } : {};
+  const agent = new Agent({ connect: { ca: readFileSync(caFile, 'utf8'), timeout: PROBE_TIMEOUT_MS * 4, ...faulty } });
   try {
     const res = await request(`${url}status.php`, { dispatcher: agent, headersTimeout: 5_000, bodyTimeout: 5_000 });
     const body = await res.body.text();

@@ -1,4 +1,5 @@
 import { PROFILE_NAMES, type ProfileName } from './profile-names.ts';
+import type { WebCertificate } from './tls.ts';
 
 /**
  * What a reference platform is, as data. `good` is a Nextcloud + Talk set up the way the admin
@@ -48,6 +49,8 @@ export interface Profile {
      * "Nextcloud in a subdir of the nginx webroot", config.php `overwritewebroot`); absent: at `/`.
      */
     webroot?: string;
+    /** The certificate nginx serves (src/reference/tls.ts): default `valid`; `wrong-host`/`expired` are signed by the run's CA but wrong. */
+    certificate?: WebCertificate;
   };
   /** Which of Talk's background blur files exist on disk (see src/talk/blur-assets.ts). */
   blurAssets: { wasm: boolean; tflite: boolean };
@@ -277,6 +280,17 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
       p.web.perClientConnectionLimit = 4;
     },
   ),
+  // TLS faults (issue 12 point 6): a certificate problem is the verdict https.tls.valid, not unusable input.
+  'tls-wrong-host': fault(
+    'tls-wrong-host',
+    "nginx serves a certificate of the run's CA that names only another host (other-host.talk-certify.test), not the address the platform is reached at.",
+    (p) => {
+      p.web.certificate = 'wrong-host';
+    },
+  ),
+  'tls-expired': fault('tls-expired', "nginx serves a certificate of the run's CA for the right names whose validity ended yesterday.", (p) => {
+    p.web.certificate = 'expired';
+  }),
 };
 
 /** The profile, or an error naming the valid ones. */

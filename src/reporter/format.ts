@@ -1,3 +1,4 @@
+import { exitCodeFor } from '../verdict/outcome.ts';
 import type { CertificationReport, CertificationStatus, CheckResult, Verdict } from '../verdict/types.ts';
 
 /**
@@ -71,6 +72,22 @@ export function statusSentence(report: CertificationReport): string {
   }
 }
 
+/** `INCOMPLETE (exit 3)`: the outcome as the CLI reports it. */
+export function outcomeLabel(report: CertificationReport): string {
+  const s = report.summary;
+  return `${STATUS_TITLE[s.status]} (exit ${s.exitCode ?? exitCodeFor(s.status)})`;
+}
+
+/**
+ * What the run did not establish, one line per must check that did not run: `<check>: <reason>`.
+ * Reports written before `notEstablished` existed give the labels without reasons.
+ */
+export function notEstablishedLines(report: CertificationReport): string[] {
+  const s = report.summary;
+  if (s.notEstablished) return s.notEstablished.map((n) => `${n.check}: ${n.reason}`);
+  return s.mustNotRun.map((l) => `${l}: see its reason below`);
+}
+
 /** A finished check, as it scrolls by during the run: `✔ pass  https.tls.valid  (platform)  TLSv1.3, chain ok`. */
 export function progressLine(c: CheckResult, width: number): string {
   let detail = observedOrReason(c);
@@ -119,8 +136,13 @@ export function summaryTable(report: CertificationReport, paths: ReportPaths, wi
   }
   if (checks.length === 0) lines.push('  (no check ran)');
   lines.push('');
-  lines.push(`  ${STATUS_TITLE[report.summary.status]}: ${statusSentence(report)}`);
+  lines.push(`  ${outcomeLabel(report)}: ${statusSentence(report)}`);
   lines.push(`  ${checks.length} check(s): ${countsLine(report.summary.counts)}`);
+  const missing = notEstablishedLines(report);
+  if (missing.length > 0) {
+    lines.push('  Not established (must checks that did not run):');
+    for (const m of missing) lines.push(`   ○ ${m}`);
+  }
   if (report.summary.notes.length > 0) {
     lines.push('  Notes:');
     for (const n of report.summary.notes) lines.push(`   • ${n}`);

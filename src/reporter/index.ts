@@ -62,6 +62,7 @@ interface TargetState {
   profile: string | null;
   nextcloudVersion: string | null;
   talkVersion: string | null;
+  talkNote?: string | null;
   runId?: string;
   error?: { code: string; message: string };
 }
@@ -255,7 +256,7 @@ export default class TalkCertifyReporter implements Reporter {
       target: { kind: s?.kind ?? 'unknown', url: s?.url ?? 'unknown', profile: s?.profile ?? null },
       startedAt: result.startTime.toISOString(),
       finishedAt: new Date().toISOString(),
-      versions: { nextcloud: s?.nextcloudVersion ?? null, talk: s?.talkVersion ?? null, browsers },
+      versions: { nextcloud: s?.nextcloudVersion ?? null, talk: s?.talkVersion ?? null, talkNote: s?.talkNote ?? null, browsers },
       summary,
       error: runError,
       checks,
@@ -328,6 +329,7 @@ function readState(file: string): { value: TargetState | null; problem: string |
         profile: str(v.profile),
         nextcloudVersion: str(v.nextcloudVersion),
         talkVersion: str(v.talkVersion),
+        talkNote: str(v.talkNote),
         ...(str(v.runId) ? { runId: str(v.runId)! } : {}),
         ...(err ? { error: { code: str(err.code) ?? 'SETUP_FAILED', message: redactText(str(err.message) ?? '') } } : {}),
       },

@@ -1,6 +1,6 @@
 import { NOT_OBSERVED } from '../verdict/decide.ts';
 import type { CertificationReport, CheckResult } from '../verdict/types.ts';
-import { STATUS_TITLE, VERDICT_SYMBOL, countsLine, observedOrReason, statusSentence, whereLabel } from './format.ts';
+import { STATUS_TITLE, VERDICT_SYMBOL, countsLine, notEstablishedLines, observedOrReason, outcomeLabel, statusSentence, whereLabel } from './format.ts';
 
 /**
  * certification.md: the report for people, readable as plain text in a terminal and rendered on
@@ -79,14 +79,14 @@ export function renderMarkdown(report: CertificationReport): string {
   const out: string[] = [];
   out.push(`# Nextcloud Talk certification: ${STATUS_TITLE[s.status]}`);
   out.push('');
-  out.push(`**${STATUS_TITLE[s.status]}:** ${statusSentence(report)}  `);
+  out.push(`**${outcomeLabel(report)}:** ${statusSentence(report)}  `);
   out.push(`${report.checks.length} check(s): ${countsLine(s.counts)}.`);
   out.push('');
   out.push('| | |');
   out.push('|---|---|');
   out.push(`| Target | ${cell(`${t.url} (${t.kind}${t.profile ? `, profile ${t.profile}` : ''})`)} |`);
   out.push(`| Nextcloud | ${cell(report.versions.nextcloud ?? 'unknown')} |`);
-  out.push(`| Talk | ${cell(report.versions.talk ?? 'unknown')} |`);
+  out.push(`| Talk | ${cell(report.versions.talk ?? report.versions.talkNote ?? 'unknown')} |`);
   for (const b of report.versions.browsers) {
     const what = b.notRunReason
       ? `not run: ${b.notRunReason}`
@@ -105,6 +105,15 @@ export function renderMarkdown(report: CertificationReport): string {
     out.push(`The run failed before the checks could run (${code(report.error.code)}):`);
     out.push('');
     out.push(fenced(report.error.message, 'text'));
+    out.push('');
+  }
+  const missing = notEstablishedLines(report);
+  if (missing.length > 0 && !report.error) {
+    out.push('## Not established');
+    out.push('');
+    out.push('These must checks did not run, so the requirement each one certifies was not established:');
+    out.push('');
+    for (const m of missing) out.push(`- ${m.replace(/\n/g, ' ')}`);
     out.push('');
   }
   if (s.notes.length > 0) {

@@ -2,7 +2,7 @@ import type { FullConfig } from '@playwright/test';
 import { loadDotEnv, parseConfig } from '../config/index.ts';
 import { sweepLedgers } from '../ledger/sweep.ts';
 import { redactText, registerSecretsFromEnv } from '../redact/index.ts';
-import { RESOLVED_ENV, errorCode, startTarget, writeTargetState } from './index.ts';
+import { RESOLVED_ENV, type ResolvedTarget, errorCode, startTarget, writeTargetState } from './index.ts';
 
 /**
  * Runs once per certification, before any worker: starts the reference platform when that is
@@ -17,7 +17,9 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
   try {
     const started = await startTarget(config, log);
     const { target } = started;
-    if (target.kind === 'url') {
+    if (target.kind === 'url' && target.tlsInvalid) {
+      log('Not sweeping what earlier runs left: the TLS certificate is not valid, and nothing is sent over such a connection.');
+    } else if (target.kind === 'url') {
       // What earlier runs that died left on this target is removed first, by ledger entry only.
       const swept = await sweepLedgers(config, config.runId, log);
       if (swept.deleted.length + swept.gone.length > 0) log(`Swept ${swept.deleted.length + swept.gone.length} object(s) left by earlier runs.`);
@@ -28,8 +30,10 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
       kind: target.kind,
       url: target.url,
       profile: target.profile,
-      nextcloudVersion: target.probe.status.versionstring,
+      nextcloudVersion: target.tlsInvalid ? null : target.probe.status.versionstring,
       talkVersion: target.probe.talk.version,
+      // The report's header says why there is no Talk version (issue 12 point 10): not installed, or not established.
+      talkNote: talkNoteOf(target),
       runId: config.runId,
     });
     return async () => {
@@ -51,4 +55,11 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
     e.stack = message;
     throw e;
   }
+}
+
+/** Why the target has no Talk version: null when it has one. */
+export function talkNoteOf(target: Pick<ResolvedTarget, 'tlsInvalid' | 'probe'>): string | null {
+  if (target.tlsInvalid) return 'unknown: not established, the TLS certificate is not valid (see https.tls.valid)';
+  if (target.probe.talk.installed) return null;
+  return `not installed (${target.probe.talk.reason ?? 'no `spreed` capabilities'})`;
 }

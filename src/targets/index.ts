@@ -4,6 +4,7 @@ import type { Config, Credentials, TargetKind } from '../config/index.ts';
 import { registerSecret } from '../redact/index.ts';
 import { type TargetProbe, probeTarget } from '../talk/probe.ts';
 import { TalkError } from '../talk/errors.ts';
+import { probeTls, tlsProblems } from '../tls/index.ts';
 
 /**
  * A target is where the certification runs: any Nextcloud by URL, the built-in reference
@@ -35,6 +36,59 @@ export interface ResolvedTarget {
    * (TALK_TURN_RESTRICTED_NETWORK), so Talk's URLs are used as they are.
    */
   restrictedTurn?: { kind: 'simulated'; address: string; replaces: string[]; rules: string[] } | { kind: 'declared' };
+  /**
+   * Set when the target's TLS certificate is not valid (another host name, expired, untrusted
+   * issuer). Then nothing was sent to the target: `probe` holds no observation (status, user and
+   * Talk unknown), https.tls.valid reports the problems as its failure, and every check that needs
+   * a valid certificate is not run, citing it (fixtures/target.ts).
+   */
+  tlsInvalid?: TlsInvalid;
+}
+
+export interface TlsInvalid {
+  /** What is wrong with the certificate, from src/tls `tlsProblems`. */
+  problems: string[];
+}
+
+/**
+ * Checks that certify something without a valid certificate: https.tls.valid itself (it reports
+ * the certificate) and https.http.redirect (plain http://, which sends nothing over TLS). Every
+ * other check talks to the target over HTTPS, which clients (browsers, the apps) refuse.
+ */
+export const TLS_INDEPENDENT_CHECKS: readonly string[] = ['https.tls.valid', 'https.http.redirect'];
+
+/** The not-run reason of a check that needs a valid certificate on a target without one. */
+export function tlsNotRunReason(target: Pick<ResolvedTarget, 'url' | 'tlsInvalid'>): string {
+  const host = new URL(target.url).host;
+  return `not run: the TLS certificate of ${host} is not valid (${target.tlsInvalid?.problems[0] ?? 'see the evidence'}); see https.tls.valid — this check needs HTTPS that browsers and Talk's apps accept`;
+}
+
+/**
+ * probeTarget, except that a certificate problem is not the end of the run: it is the verdict of
+ * https.tls.valid. Nothing is sent over a connection whose certificate did not verify (no status,
+ * no credentials): the returned probe is a placeholder and `tlsInvalid` says why.
+ */
+export async function probeTargetOrTls(url: string, credentials: Credentials | undefined, caFile?: string): Promise<{ probe: TargetProbe; tlsInvalid: TlsInvalid | null }> {
+  try {
+    return { probe: await probeTarget(url, credentials, caFile), tlsInvalid: null };
+  } catch (err) {
+    if (!(err instanceof TalkError && err.code === 'TLS') || new URL(url).protocol !== 'https:') throw err;
+    const obs = await probeTls(url, caFile);
+    const problems = tlsProblems(obs);
+    // A rejection the observation cannot explain (e.g. a TLS error only on the HTTP request) stays an error.
+    if (problems.length === 0 || obs.connectError) throw err;
+    const unknown = 'not established: the TLS certificate is not valid (see https.tls.valid)';
+    return {
+      probe: {
+        url,
+        status: { installed: false, maintenance: false, needsDbUpgrade: false, version: '', versionstring: '', productname: 'Nextcloud' },
+        user: null,
+        talk: { installed: false, version: null, features: [], config: {}, reason: unknown },
+        probedAt: new Date().toISOString(),
+      },
+      tlsInvalid: { problems },
+    };
+  }
 }
 
 /** Global setup hands the resolved target to the workers through this variable (workers inherit the main process's env). */
@@ -47,6 +101,8 @@ export interface TargetState {
   profile: string | null;
   nextcloudVersion: string | null;
   talkVersion: string | null;
+  /** Why there is no Talk version: `not installed …`, or not established (invalid TLS). Absent when Talk was found. */
+  talkNote?: string | null;
   runId: string;
   error?: { code: string; message: string };
 }
@@ -86,8 +142,12 @@ export async function startTarget(config: Config, log: (line: string) => void): 
       registerSecret(platform.turn.secret);
       try {
         const creds = (u: { user: string; password: string }) => ({ user: u.user, password: u.password });
-        const probe = await probeTarget(platform.url, creds(alice), platform.caFile);
-        log(`Reference platform up at ${platform.url} (Nextcloud ${probe.status.versionstring}, Talk ${probe.talk.version ?? 'not installed'}).`);
+        const { probe, tlsInvalid } = await probeTargetOrTls(platform.url, creds(alice), platform.caFile);
+        log(
+          tlsInvalid
+            ? `Reference platform up at ${platform.url}; its TLS certificate is not valid (${tlsInvalid.problems.join('; ')}): reported as https.tls.valid.`
+            : `Reference platform up at ${platform.url} (Nextcloud ${probe.status.versionstring}, Talk ${probe.talk.version ?? 'not installed'}).`,
+        );
         return {
           target: {
             kind: 'reference',
@@ -101,6 +161,7 @@ export async function startTarget(config: Config, log: (line: string) => void): 
             probe,
             referenceControl: platform.control,
             hosts: platform.hosts,
+            ...(tlsInvalid ? { tlsInvalid } : {}),
             restrictedTurn: {
               kind: 'simulated',
               address: platform.turn.restricted.address,
@@ -119,10 +180,12 @@ export async function startTarget(config: Config, log: (line: string) => void): 
     case 'url': {
       const url = config.url!;
       log(`Probing ${url}…`);
-      const probe = await probeTarget(url, config.user, config.caFile);
+      const { probe, tlsInvalid } = await probeTargetOrTls(url, config.user, config.caFile);
+      if (tlsInvalid) log(`The TLS certificate of ${url} is not valid (${tlsInvalid.problems.join('; ')}): reported as https.tls.valid; checks that need it will not run.`);
       return {
         target: {
           kind: 'url',
+          ...(tlsInvalid ? { tlsInvalid } : {}),
           url,
           caFile: config.caFile,
           profile: null,

@@ -115,3 +115,38 @@ function formatName(name: tls.Certificate | undefined): string {
     .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
     .join(', ');
 }
+
+/**
+ * Why a TLS observation is not a valid HTTPS certificate for its host, in words an operator acts
+ * on: the names the certificate holds against the host, the validity dates, the issuer and
+ * OpenSSL's verdict on the chain. Empty when the certificate is valid. Shared by https.tls.valid
+ * and by the target's preflight, which turns these into the reason the dependent checks cite.
+ */
+export function tlsProblems(obs: TlsObservation, now: Date = new Date()): string[] {
+  if (obs.connectError) return [`no TLS handshake with ${obs.host}:${obs.port} (${obs.connectError})`];
+  const problems: string[] = [];
+  const validFrom = obs.validFrom ? new Date(obs.validFrom) : null;
+  const validTo = obs.validTo ? new Date(obs.validTo) : null;
+  const dates = `valid from ${obs.validFrom ?? '?'} to ${obs.validTo ?? '?'}`;
+  if (!obs.hostnameValid) {
+    problems.push(
+      `the certificate is not for ${obs.host}: it names ${obs.subjectAltNames ? `only ${obs.subjectAltNames}` : `no subject alternative name (subject ${obs.subject || '?'})`}` +
+        `${obs.hostnameError ? ` (${obs.hostnameError})` : ''}`,
+    );
+  }
+  if (validTo && validTo.getTime() < now.getTime()) {
+    problems.push(`the certificate expired on ${obs.validTo} (${dates}; ${Math.floor((now.getTime() - validTo.getTime()) / 86_400_000)} day(s) ago)`);
+  } else if (validFrom && validFrom.getTime() > now.getTime()) {
+    problems.push(`the certificate is not valid yet (${dates})`);
+  }
+  // OpenSSL reports an expired leaf as the chain error too; say it once, above.
+  const dateCodes = /CERT_HAS_EXPIRED|CERT_NOT_YET_VALID/;
+  if (!obs.chainValid && !(obs.chainError && dateCodes.test(obs.chainError) && problems.some((p) => /expired|not valid yet/.test(p)))) {
+    const privateCa = /SELF_SIGNED|UNABLE_TO_(GET_ISSUER|VERIFY_LEAF)/.test(obs.chainError ?? '');
+    problems.push(
+      `the certificate chain does not verify against the ${obs.trustStore} (${obs.chainError}): issued by ${obs.issuer || '?'}` +
+        (privateCa ? '; if this is your private CA, give its certificate (PEM) to the suite with TALK_CA_FILE, otherwise use a certificate from a CA browsers trust' : ''),
+    );
+  }
+  return problems;
+}

@@ -8,6 +8,7 @@ import type {
   Severity,
   Verdict,
 } from './types.ts';
+import { EXIT_UNUSABLE_INPUT, exitCodeFor } from './outcome.ts';
 
 /**
  * From what the runner saw to verdicts and a certification. Pure functions over plain data: the
@@ -340,7 +341,10 @@ export interface CertificationInput {
  *   feature the installed Talk version does not have).
  * - `should` checks never block: a failed one is a warning, Talk works, but worse.
  *
- * `certified` is true only for CERTIFIED.
+ * `certified` is true only for CERTIFIED. `exitCode` is the CLI's exit code for the outcome
+ * (0 CERTIFIED, 1 NOT CERTIFIED, 3 INCOMPLETE; 2 when the run itself could not start, which the
+ * CLI reports as unusable input: src/verdict/outcome.ts); `notEstablished` lists
+ * each must check that did not run with its reason, whatever the status.
  */
 export function decideCertification(input: CertificationInput): CertificationReport['summary'] {
   const counts: Record<Verdict, number> = { pass: 0, fail: 0, warn: 0, 'not-applicable': 0, 'not-run': 0 };
@@ -349,7 +353,9 @@ export function decideCertification(input: CertificationInput): CertificationRep
   const mustFailed = must.filter((c) => c.verdict === 'fail').map(checkLabel);
   const unavailable = new Set(input.unavailableBrowsers ?? []);
   const browserAbsent = (c: CheckResult) => c.verdict === 'not-run' && c.project !== null && unavailable.has(c.project);
-  const mustNotRun = must.filter((c) => c.verdict === 'not-run' && !browserAbsent(c)).map(checkLabel);
+  const mustNotRunResults = must.filter((c) => c.verdict === 'not-run' && !browserAbsent(c));
+  const mustNotRun = mustNotRunResults.map(checkLabel);
+  const notEstablished = mustNotRunResults.map((c) => ({ check: checkLabel(c), reason: c.reason || 'not run (no reason recorded)' }));
 
   let status: CertificationStatus;
   if (mustFailed.length > 0) status = 'not-certified';
@@ -377,11 +383,13 @@ export function decideCertification(input: CertificationInput): CertificationRep
     );
   }
   if (status === 'incomplete' && mustNotRun.length > 0) {
-    notes.push(`The certification is incomplete: ${mustNotRun.length} must check(s) did not run (see their reason).`);
+    notes.push(`The certification is incomplete: ${mustNotRun.length} must check(s) did not run (see "Not established" for each reason).`);
+  } else if (status === 'not-certified' && mustNotRun.length > 0) {
+    notes.push(`Besides the failed check(s), ${mustNotRun.length} must check(s) did not run (see "Not established" for each reason).`);
   }
   notes.push(...(input.notes ?? []));
 
-  return { certified: status === 'certified', status, counts, mustFailed, mustNotRun, notes };
+  return { certified: status === 'certified', status, counts, mustFailed, mustNotRun, notEstablished, exitCode: input.runError ? EXIT_UNUSABLE_INPUT : exitCodeFor(status), notes };
 }
 
 /**

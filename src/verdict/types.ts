@@ -95,7 +95,13 @@ export interface CertificationReport {
   target: { kind: string; url: string; profile: string | null };
   startedAt: string;
   finishedAt: string;
-  versions: { nextcloud: string | null; talk: string | null; browsers: BrowserRecord[] };
+  versions: {
+    nextcloud: string | null;
+    talk: string | null;
+    /** Why `talk` is null: `not installed (…)`, or not established (e.g. invalid TLS). Absent in older reports. */
+    talkNote?: string | null;
+    browsers: BrowserRecord[];
+  };
   summary: {
     /** True when every `must` check that ran passed and none is missing (see `decideCertification`). */
     certified: boolean;
@@ -106,6 +112,14 @@ export interface CertificationReport {
     mustFailed: string[];
     /** `must` checks with verdict `not-run`, as `<id> (<browser or project>)`: why the certification is incomplete. */
     mustNotRun: string[];
+    /**
+     * What this run did not establish: each `must` check in `mustNotRun`, with why it did not run
+     * (the certification cannot claim the requirement it certifies is met). Absent in reports
+     * written before it existed.
+     */
+    notEstablished?: { check: string; reason: string }[];
+    /** The exit code of `npm run certify` for this outcome (src/verdict/outcome.ts). Absent in older reports. */
+    exitCode?: number;
     notes: string[];
   };
   /** A run-level error (target unreachable, bad credentials) that stopped the checks. */

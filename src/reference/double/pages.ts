@@ -71,20 +71,41 @@ export interface LoginPageOptions {
   requestToken: string;
   user: string;
   redirectUrl: string | null;
-  /** "Wrong login or password." after a failed attempt. */
-  error: string | null;
+  /**
+   * The error of the last attempt, as LoginController stores it in `loginMessages` and
+   * LoginForm.vue shows it: `invalidpassword` → "Wrong login or password.", `userdisabled` →
+   * "This account is disabled" (the password field's helper text), `csrfCheckFailed` → an error
+   * NcNoteCard "Temporary error" / "Please try again." above the headline.
+   */
+  error: 'invalidpassword' | 'userdisabled' | 'csrfCheckFailed' | null;
+  /** The throttler's delay for this address is above 5 s (LoginForm.vue `throttleDelay > 5000`). */
+  throttled?: boolean;
   talkInstalled: boolean;
+}
+
+/** LoginForm.vue errorLabel: the password field's helper text, invalidpassword first, then userdisabled, then the throttle. */
+function loginErrorLabel(o: LoginPageOptions): string | null {
+  if (o.error === 'invalidpassword') return 'Wrong login or password.';
+  if (o.error === 'userdisabled') return 'This account is disabled';
+  if (o.throttled) return 'We have detected multiple invalid login attempts from your IP. Therefore your next login is throttled up to 30 seconds.';
+  return null;
 }
 
 /** GET /login (core LoginController::showLoginForm + LoginForm.vue as rendered). */
 export function loginPage(o: LoginPageOptions): Page {
   const n = nonce();
-  const error = o.error ? `\n\t\t<p class="login-form__error">${escapeHtml(o.error)}</p>` : '';
+  const label = loginErrorLabel(o);
+  const error = label ? `\n\t\t<p class="login-form__error">${escapeHtml(label)}</p>` : '';
+  // NcNoteCard type error (nextcloud-vue NcNoteCard.vue: role alert, heading paragraph, the slot's text).
+  const csrfCard =
+    o.error === 'csrfCheckFailed'
+      ? '\n\t\t<div class="notecard notecard--error" role="alert"><div><p class="notecard__heading">Temporary error</p>Please try again.</div></div>'
+      : '';
   const redirect = o.redirectUrl ? `\n\t\t<input type="hidden" name="redirect_url" value="${escapeHtml(o.redirectUrl)}">` : '';
   const body = `<main id="content" class="app-core">
 <div class="guest-box login-box">
 <form method="post" name="login" action="/login" class="login-form">
-	<fieldset data-login-form="" class="login-form__fieldset">
+	<fieldset data-login-form="" class="login-form__fieldset">${csrfCard}
 		<h2 data-login-form-headline="" class="login-form__headline">Log in to Nextcloud</h2>
 		<div class="input-field">
 			<input id="user" type="text" name="user" maxlength="255" autocapitalize="none" autocomplete="username" required="required" data-login-form-input-user="" value="${escapeHtml(o.user)}">
@@ -168,6 +189,16 @@ export function notFoundPage(requestToken: string, talkInstalled: boolean): Page
 <h2>Page not found</h2>
 <p class="infogroup">The page could not be found on the server or you may not be allowed to view it.</p>
 <p><a class="button primary" href="/">Back to Nextcloud</a></p>
+</div>`;
+  return { html: layout({ title: 'Nextcloud', nonce: n, requestToken, body, bodyId: 'body-login' }), csp: templateCsp(n), featurePolicy: featurePolicy(talkInstalled) };
+}
+
+/** core/templates/429.php: what Nextcloud renders once the throttler's maximum is reached (HTTP 429). */
+export function tooManyRequestsPage(requestToken: string, talkInstalled: boolean): Page {
+  const n = nonce();
+  const body = `<div class="body-login-container update">
+	<h2>Too many requests</h2>
+	<p class="infogroup">There were too many requests from your network. Retry later or contact your administrator if this is an error.</p>
 </div>`;
   return { html: layout({ title: 'Nextcloud', nonce: n, requestToken, body, bodyId: 'body-login' }), csp: templateCsp(n), featurePolicy: featurePolicy(talkInstalled) };
 }

@@ -4,9 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { BodyTooLarge, Ctx, type DoubleConfig } from './context.ts';
 import { nextcloudRoutes, statusJson } from './nextcloud.ts';
 import { type OcsRoute, compileRoutes, handleOcs, sameSecret } from './ocs.ts';
-import { appPage, loginPage, notFoundPage, type Page, talkPage } from './pages.ts';
+import { appPage, loginPage, notFoundPage, type Page, talkPage, tooManyRequestsPage } from './pages.ts';
 import { ROOM_TYPE, Store, type User } from './store.ts';
 import { talkEnabledFor, talkRoutes } from './talk.ts';
+
+/** Failed login-form attempts from one address after which the login page shows the throttle text (delay > 5 s). */
+export const LOGIN_THROTTLE_MESSAGE_AFTER = 8;
+/** … and after which POST /login answers 429 "Too many requests" (core/templates/429.php). */
+export const LOGIN_MAX_FAILURES = 9;
 
 /**
  * The Talk double's HTTP server: what PHP-FPM + Nextcloud would answer behind nginx. nginx hands
@@ -244,9 +249,25 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
     const session = ctx.startSession();
     const redirectUrl = ctx.url.searchParams.get('redirect_url');
     if (ctx.user) return ctx.redirect(safeRedirect(redirectUrl) ?? `${config.baseUrl}apps/dashboard/`);
-    const error = session.loginMessage;
+    const error = session.loginMessage as 'invalidpassword' | 'userdisabled' | 'csrfCheckFailed' | null;
     session.loginMessage = null;
-    sendPage(ctx, 200, loginPage({ requestToken: ctx.requestToken(), user: ctx.url.searchParams.get('user') ?? '', redirectUrl, error, talkInstalled: Boolean(config.profile.talk) }));
+    const throttled = loginFailures(ctx) >= LOGIN_THROTTLE_MESSAGE_AFTER;
+    sendPage(ctx, 200, loginPage({ requestToken: ctx.requestToken(), user: ctx.url.searchParams.get('user') ?? '', redirectUrl, error, throttled, talkInstalled: Boolean(config.profile.talk) }));
+  }
+
+  /**
+   * Failed login-form attempts per client address (Nextcloud's throttler counts per IP, action
+   * `login`). The double applies no delay; it shows what the page shows at those counts: the
+   * throttle text once the delay would exceed 5 s, the 429 page once the maximum is reached
+   * (seen on a real Nextcloud: 9 failed logins answered 303, the next ones 429).
+   */
+  const failuresByAddress = new Map<string, number>();
+  function clientAddress(ctx: Ctx): string {
+    // Behind the platform's nginx the client is in X-Forwarded-For (the proxy is a trusted proxy).
+    return ctx.header('x-forwarded-for').split(',')[0]?.trim() || (ctx.req.socket.remoteAddress ?? '');
+  }
+  function loginFailures(ctx: Ctx): number {
+    return failuresByAddress.get(clientAddress(ctx)) ?? 0;
   }
 
   /** An absolute URL on this platform for a `redirect_url`, or null for anything that leaves it. */
@@ -273,6 +294,7 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
       if (redirectUrl) q.set('redirect_url', redirectUrl);
       ctx.redirect(`/login?${q.toString()}`);
     };
+    if (loginFailures(ctx) >= LOGIN_MAX_FAILURES) return sendPage(ctx, 429, tooManyRequestsPage(ctx.requestToken(), Boolean(config.profile.talk)));
     // Browsers send `Origin: null` for this POST: nginx sends `Referrer-Policy: no-referrer` (Fetch
     // standard, "append a request Origin header"). Only another site's origin is refused.
     // "Another site" is an Origin whose host is neither the host this request was sent to (nginx
@@ -282,16 +304,20 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
     const foreignOrigin = origin !== '' && origin !== 'null' && !isOwnOrigin(origin, ctx.header('host'), config.origin);
     if (foreignOrigin || !ctx.hasValidRequestToken()) {
       if (ctx.user) return ctx.redirect(safeRedirect(redirectUrl) ?? `${config.baseUrl}apps/dashboard/`);
-      return fail('Please try again');
+      // NC 30–32 LoginController::tryLogin: csrfCheckFailed, not throttled (newer versions name a
+      // foreign Origin `invalidOrigin`); LoginForm.vue shows "Temporary error" / "Please try again.".
+      return fail('csrfCheckFailed');
     }
     const user = ctx.store.users.get(name) ?? [...ctx.store.users.values()].find((u) => u.email !== '' && u.email === name);
     if (!user || !sameSecret(user.password, ctx.param('password') ?? '')) {
       ctx.store.failedLogins++;
-      return fail('Wrong login or password.');
+      failuresByAddress.set(clientAddress(ctx), loginFailures(ctx) + 1);
+      return fail('invalidpassword');
     }
     if (!user.enabled) {
       ctx.store.failedLogins++;
-      return fail('This account is disabled');
+      failuresByAddress.set(clientAddress(ctx), loginFailures(ctx) + 1);
+      return fail('userdisabled');
     }
     // session_regenerate_id: the pre-login session id stops working.
     ctx.store.regeneratePhpSession(session);

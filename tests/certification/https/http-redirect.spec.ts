@@ -1,17 +1,12 @@
 import { check, test } from '../../../fixtures/index.ts';
-import { probePlainHttp } from '../../../src/talk/http-probe.ts';
+import { plainHttpProblems, probePlainHttpAll } from '../../../src/talk/http-probe.ts';
 
 const c = check('https.http.redirect');
 
 test(c.title, c.details, async ({ target, evidence }) => {
-  const plain = await test.step('request the Nextcloud URL over plain http://', () => probePlainHttp(target.url));
-  evidence.add('plainHttp', plain).observed(`${plain.url}: ${plain.detail}`);
-  evidence.require(
-    plain.outcome === 'redirect-https' || plain.outcome === 'refused' || plain.outcome === 'no-answer',
-    plain.outcome === 'served-plain'
-      ? `Nextcloud is served over plain HTTP at ${plain.url} (HTTP ${plain.status}) instead of redirecting to https://`
-      : plain.outcome === 'redirect-plain'
-        ? `plain HTTP redirects, but not to https:// on the same host (${plain.location})`
-        : `plain HTTP could not be checked: ${plain.detail}`,
-  );
+  // Port 80, and TALK_URL's own port over http:// when it is not 443 (src/talk/http-probe.ts plainHttpUrls).
+  const plain = await test.step('request the Nextcloud URL over plain http://', () => probePlainHttpAll(target.url));
+  evidence.add('plainHttp', plain).observed(plain.map((p) => `${p.url}: ${p.detail}`).join('; '));
+  const problems = plainHttpProblems(plain);
+  evidence.requireAll(problems.map((p) => [false, p]));
 });

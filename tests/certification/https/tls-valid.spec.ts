@@ -1,5 +1,5 @@
 import { check, test } from '../../../fixtures/index.ts';
-import { probeTls } from '../../../src/tls/index.ts';
+import { probeTls, tlsProblems } from '../../../src/tls/index.ts';
 
 const c = check('https.tls.valid');
 
@@ -15,11 +15,10 @@ test(c.title, c.details, async ({ target, evidence }) => {
     evidence.require(false, `no TLS handshake with ${tls.host}:${tls.port} (${tls.connectError})`);
   }
   evidence.observed(
-    `${tls.protocol}, chain ${tls.chainValid ? 'valid' : `invalid (${tls.chainError})`}, host name ${tls.hostnameValid ? 'matches' : 'does not match'}, ${tls.daysLeft} days left`,
+    `${tls.protocol}, chain ${tls.chainValid ? 'valid' : `invalid (${tls.chainError})`}, host name ${tls.hostnameValid ? 'matches' : `does not match (certificate names ${tls.subjectAltNames ?? 'no SAN'})`}, ` +
+      `${(tls.daysLeft ?? -1) >= 0 ? `${tls.daysLeft} days left` : `expired ${tls.validTo}`}`,
   );
-  evidence.requireAll([
-    [tls.chainValid, `the certificate chain does not verify against the ${tls.trustStore}: ${tls.chainError}`],
-    [tls.hostnameValid, `the certificate is not for ${tls.host}: ${tls.hostnameError}`],
-    [(tls.daysLeft ?? -1) >= 0, `the certificate expired on ${tls.validTo}`],
-  ]);
+  // Names (SANs vs the host), dates (notBefore/notAfter) and issuer, each problem once (src/tls).
+  const problems = tlsProblems(tls);
+  evidence.requireAll(problems.map((p) => [false, p]));
 });

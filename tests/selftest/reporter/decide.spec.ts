@@ -15,6 +15,7 @@ import {
   sortChecks,
   uncoveredChecks,
 } from '../../../src/verdict/decide.ts';
+import { EXIT_CERTIFIED, EXIT_CODE_OF_STATUS, EXIT_INCOMPLETE, EXIT_NOT_CERTIFIED, EXIT_UNUSABLE_INPUT, exitCodeFor } from '../../../src/verdict/outcome.ts';
 import type { BrowserRecord, CheckDefinition, CheckResult, Severity, Verdict } from '../../../src/verdict/types.ts';
 
 const def = (id: string, severity: Severity, runsIn: 'node' | 'browser' = 'node', area = id.split('.')[0]!): CheckDefinition => ({
@@ -290,6 +291,27 @@ test.describe('decideCertification', () => {
     const s = decideCertification({ checks: [result('a.one', 'pass')], runError: { code: 'X', message: 'boom' }, runStatus: 'failed' });
     expect(s).toMatchObject({ certified: false, status: 'incomplete' });
     expect(s.notes[0]).toContain('boom');
+  });
+
+  test('the outcome carries its exit code: 0 certified, 1 a must failed, 3 a must not run; 2 is never a verdict (issue 12 point 4)', () => {
+    const certified = decideCertification({ checks: [result('a.one', 'pass')], runError: null, runStatus: 'passed' });
+    expect(certified).toMatchObject({ status: 'certified', exitCode: EXIT_CERTIFIED, notEstablished: [] });
+    const reason = "could not drive Talk 21.0.4's UI at step join the call";
+    const incomplete = decideCertification({ checks: [result('a.one', 'pass'), result('a.two', 'not-run', { reason })], runError: null, runStatus: 'passed' });
+    expect(incomplete).toMatchObject({ status: 'incomplete', exitCode: EXIT_INCOMPLETE, notEstablished: [{ check: 'a.two (platform)', reason }] });
+    // A failed must is conclusive; what did not run is still listed.
+    const failed = decideCertification({ checks: [result('a.one', 'fail'), result('a.two', 'not-run', { reason })], runError: null, runStatus: 'failed' });
+    expect(failed).toMatchObject({ status: 'not-certified', exitCode: EXIT_NOT_CERTIFIED, notEstablished: [{ check: 'a.two (platform)', reason }] });
+    expect(failed.notes.join('\n')).toContain('1 must check(s) did not run');
+    // A should check that did not run establishes nothing the certification needs.
+    const should = decideCertification({ checks: [result('a.one', 'pass'), result('a.two', 'not-run', { severity: 'should', reason })], runError: null, runStatus: 'passed' });
+    expect(should).toMatchObject({ status: 'certified', exitCode: EXIT_CERTIFIED, notEstablished: [] });
+    // The codes themselves: one per status, distinct, and 2 (unusable input) belongs to none.
+    expect(Object.values(EXIT_CODE_OF_STATUS).sort()).toEqual([0, 1, 3]);
+    expect(EXIT_UNUSABLE_INPUT).toBe(2);
+    expect(exitCodeFor('incomplete')).toBe(3);
+    // A run that could not start is unusable input, as the CLI reports it (never 3).
+    expect(decideCertification({ checks: [], runError: { code: 'NOT_NEXTCLOUD', message: 'not a Nextcloud' }, runStatus: 'failed' }).exitCode).toBe(EXIT_UNUSABLE_INPUT);
   });
 
   test('notes from the reporter are kept', () => {

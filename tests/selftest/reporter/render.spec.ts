@@ -58,7 +58,7 @@ test('the summary table prints each criterion beside the observed value, and the
   const text = summaryTable(report([check({ verdict: 'fail', observed: 'expired' })]), { json: 'r/c.json', markdown: 'r/c.md', html: 'r/html/index.html', allure: 'r/allure-results' }, 160);
   const row = text.split('\n').find((l) => l.includes('https.tls.valid'))!;
   expect(row).toMatch(/✘ fail\s+https\.tls\.valid\s+platform\s+the TLS certificate.*\s+expired\s+TLS handshake verified/);
-  expect(text).toContain('NOT CERTIFIED: 1 must check(s) failed: https.tls.valid (platform).');
+  expect(text).toContain('NOT CERTIFIED (exit 1): 1 must check(s) failed: https.tls.valid (platform).');
   expect(text).toContain('r/html/index.html');
   expect(text.split('\n').every((l) => [...l].length <= 160)).toBe(true);
 });
@@ -91,4 +91,34 @@ test('long evidence is cut in markdown, with a pointer to the JSON report', () =
 test('truncate counts characters, not UTF-16 units, and flattens newlines', () => {
   expect(truncate('✔✔✔✔', 3)).toBe('✔✔…');
   expect(truncate('a\n  b', 10)).toBe('a b');
+});
+
+test('an incomplete run states its outcome and exit code, and lists what was not established and why (issue 12 point 4)', () => {
+  const notRun = check({ id: 'call.media', browser: 'firefox', project: 'firefox', verdict: 'not-run', reason: "could not drive Talk 22.0.2's UI at step join the call", observed: 'not observed' });
+  const r = report([check({}), notRun], {
+    summary: {
+      certified: false,
+      status: 'incomplete',
+      counts: { pass: 1, fail: 0, warn: 0, 'not-applicable': 0, 'not-run': 1 },
+      mustFailed: [],
+      mustNotRun: ['call.media (firefox)'],
+      notEstablished: [{ check: 'call.media (firefox)', reason: "could not drive Talk 22.0.2's UI at step join the call" }],
+      exitCode: 3,
+      notes: [],
+    },
+  });
+  const md = renderMarkdown(r);
+  expect(md).toContain('**INCOMPLETE (exit 3):** no must check failed, but 1 did not run: call.media (firefox).');
+  expect(md).toContain("## Not established\n\nThese must checks did not run, so the requirement each one certifies was not established:\n\n- call.media (firefox): could not drive Talk 22.0.2's UI at step join the call");
+  const text = summaryTable(r, { json: 'j', markdown: 'm', html: 'h', allure: 'a' }, 200);
+  expect(text).toContain('INCOMPLETE (exit 3): no must check failed');
+  expect(text).toContain("○ call.media (firefox): could not drive Talk 22.0.2's UI at step join the call");
+});
+
+test('the header says "not installed" when Talk is absent, and why there is no version when it is unknown (issue 12 point 10)', () => {
+  const missing = renderMarkdown(report([check({})], { versions: { nextcloud: '32.0.1', talk: null, talkNote: 'not installed (the capabilities have no `spreed` entry)', browsers: [] } }));
+  expect(missing).toContain('| Talk | not installed (the capabilities have no `spreed` entry) |');
+  expect(missing).not.toContain('| Talk | unknown |');
+  // Reports written before talkNote existed still read.
+  expect(renderMarkdown(report([check({})], { versions: { nextcloud: null, talk: null, browsers: [] } }))).toContain('| Talk | unknown |');
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -9,12 +9,15 @@ import { type ReferencePlatform, startReferencePlatform } from '../../../src/ref
 import { HttpClient } from '../../../src/talk/http.ts';
 import { OcsClient } from '../../../src/talk/ocs.ts';
 import { probeTarget } from '../../../src/talk/probe.ts';
+import { TLS_INDEPENDENT_CHECKS } from '../../../src/targets/index.ts';
+import { EXIT_NOT_CERTIFIED, EXIT_UNUSABLE_INPUT } from '../../../src/verdict/outcome.ts';
+import type { CertificationReport } from '../../../src/verdict/types.ts';
 import { runCli } from '../certification/run-certify.ts';
 import { TestPki } from '../support/certs.ts';
 
 /**
  * Every mistake a hoster can make in the input ends the run with exit code 2 and one message that
- * names the cause — quickly (no long timeouts), without a stack trace, without echoing a secret.
+ * names the cause (a TLS certificate problem is not one of them: it is the verdict https.tls.valid) — quickly (no long timeouts), without a stack trace, without echoing a secret.
  * Targets are local fake servers on 127.0.0.1 and a real reference platform.
  */
 
@@ -34,13 +37,38 @@ async function startupMs(): Promise<number> {
 }
 
 async function expectCleanError(run: { exitCode: number; output: string; ms: number }, cause: RegExp): Promise<void> {
-  expect(run.exitCode, run.output).toBe(2);
+  expect(run.exitCode, run.output).toBe(EXIT_UNUSABLE_INPUT);
   expect(run.output).toMatch(cause);
   expect(run.output, 'no stack trace').not.toMatch(/\n\s+at .+\(.*:\d+:\d+\)/);
   expect(run.output, 'the password is never echoed').not.toContain(SECRET);
   if (run.ms < FAST_MS) return;
   const startup = await startupMs();
   expect(run.ms - startup, `answered within ${FAST_MS} ms after start-up (${startup} ms now; the run took ${run.ms} ms)`).toBeLessThan(FAST_MS);
+}
+
+/**
+ * A certificate problem is not bad input (issue 12 point 6): the run goes on to a written report
+ * in which https.tls.valid fails with `diagnosis`, every check that needs valid TLS is not run
+ * citing it, and the CLI exits 1 (NOT CERTIFIED). Nothing but the TLS handshake reached the server.
+ */
+function expectTlsVerdict(run: { exitCode: number; output: string; reportDir: string }, diagnosis: RegExp, server?: { requests: string[] }): void {
+  expect(run.exitCode, run.output).toBe(EXIT_NOT_CERTIFIED);
+  expect(run.output, 'the password is never echoed').not.toContain(SECRET);
+  const file = path.join(run.reportDir, 'certification.json');
+  expect(existsSync(file), `report written\n${run.output}`).toBe(true);
+  const report = JSON.parse(readFileSync(file, 'utf8')) as CertificationReport;
+  expect(report.error).toBeNull();
+  const tls = report.checks.find((c) => c.id === 'https.tls.valid');
+  expect(tls?.verdict, run.output).toBe('fail');
+  expect(tls?.diagnosis).toMatch(diagnosis);
+  expect(tls?.remedy).toContain('TALK_CA_FILE');
+  const dependent = report.checks.filter((c) => !TLS_INDEPENDENT_CHECKS.includes(c.id) && c.id.startsWith('https.'));
+  expect(dependent.length).toBeGreaterThan(0);
+  for (const c of dependent) {
+    expect(c.verdict, c.id).toBe('not-run');
+    expect(c.reason, c.id).toMatch(/TLS certificate of 127\.0\.0\.1:\d+ is not valid .*see https\.tls\.valid/);
+  }
+  if (server) expect(server.requests, 'no HTTP request over a certificate that did not verify').toEqual([]);
 }
 
 /** A local HTTP(S) server answering every request with the given handler; `requests` lists the paths it was asked for. */
@@ -190,24 +218,26 @@ test.describe('targets that are not usable', () => {
     }
   });
 
-  test('self-signed, expired and wrong-host certificates are rejected with the advice to use TALK_CA_FILE or fix the certificate', async () => {
+  test('self-signed, expired and wrong-host certificates are the verdict https.tls.valid fail (exit 1, report written), with the names, dates and TALK_CA_FILE advice', async () => {
     const pki = new TestPki();
     const otherPki = new TestPki();
     const selfCert = pki.selfSigned('self', 'IP:127.0.0.1');
     const selfSigned = await serve(nextcloudLike(wrongPassword), selfCert);
     const expired = await serve(nextcloudLike(wrongPassword), pki.leaf('expired', 'IP:127.0.0.1', [new Date('2020-01-01T00:00:00Z'), new Date('2020-01-02T00:00:00Z')]));
     const otherHost = await serve(nextcloudLike(wrongPassword), pki.leaf('other', 'DNS:other.example'));
+    // Only the https area: what the verdict needs, and the run stays short.
+    const https = ['--', '--grep', '@https'];
     try {
-      await expectCleanError(await runCli(url(selfSigned.url)), /TLS certificate was rejected \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED)[\s\S]*TALK_CA_FILE/);
+      expectTlsVerdict(await runCli(url(selfSigned.url), https), /does not verify against the system trust store \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED)[^)]*\): issued by CN=self; .*TALK_CA_FILE/, selfSigned);
       // TALK_CA_FILE naming a CA that did not sign it changes nothing.
-      await expectCleanError(await runCli({ ...url(selfSigned.url), TALK_CA_FILE: otherPki.caFile }), /TLS certificate was rejected \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED)/);
+      expectTlsVerdict(await runCli({ ...url(selfSigned.url), TALK_CA_FILE: otherPki.caFile }, https), /(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED)/);
       // TALK_CA_FILE holding the self-signed certificate itself: TLS passes, the run gets as far as the login.
       const trusted = await runCli({ ...url(selfSigned.url), TALK_CA_FILE: selfCert.cert });
       await expectCleanError(trusted, /credentials of "alice".*were rejected with HTTP 401/);
       expect(trusted.output).not.toMatch(/TLS certificate/);
-      await expectCleanError(await runCli({ ...url(expired.url), TALK_CA_FILE: pki.caFile }), /TLS certificate was rejected \(CERT_HAS_EXPIRED/);
-      await expectCleanError(await runCli({ ...url(otherHost.url), TALK_CA_FILE: pki.caFile }), /TLS certificate was rejected \(ERR_TLS_CERT_ALTNAME_INVALID/);
-      await expectCleanError(await runCli({ ...url(otherHost.url), TALK_CA_FILE: otherPki.caFile }), /TLS certificate was rejected \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)/);
+      expectTlsVerdict(await runCli({ ...url(expired.url), TALK_CA_FILE: pki.caFile }, https), /the certificate expired on 2020-01-02T00:00:00\.000Z \(valid from 2020-01-01T00:00:00\.000Z to 2020-01-02/, expired);
+      expectTlsVerdict(await runCli({ ...url(otherHost.url), TALK_CA_FILE: pki.caFile }, https), /the certificate is not for 127\.0\.0\.1: it names only DNS:other\.example/, otherHost);
+      expectTlsVerdict(await runCli({ ...url(otherHost.url), TALK_CA_FILE: otherPki.caFile }, https), /(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\): issued by CN=talk-certify test CA/);
     } finally {
       selfSigned.close();
       expired.close();
@@ -233,9 +263,13 @@ test.describe('a real Nextcloud-like target (reference platform)', () => {
     return (await res.body.json()) as { phpSessions: number; failedLogins: number; users: number };
   }
 
-  test('its private CA is rejected without TALK_CA_FILE', async () => {
+  test('its private CA is not trusted without TALK_CA_FILE: https.tls.valid fails with the issuer and the TALK_CA_FILE advice', async () => {
     const { user, password } = platform.users.alice;
-    await expectCleanError(await runCli({ TALK_URL: platform.url, TALK_USER: user, TALK_PASSWORD: password, TALK_BROWSERS: 'chromium' }), /TLS certificate was rejected[\s\S]*TALK_CA_FILE/);
+    const run = await runCli({ TALK_URL: platform.url, TALK_USER: user, TALK_PASSWORD: password, TALK_BROWSERS: 'chromium' }, ['--', '--grep', '@https']);
+    expect(run.exitCode, run.output).toBe(EXIT_NOT_CERTIFIED);
+    const report = JSON.parse(readFileSync(path.join(run.reportDir, 'certification.json'), 'utf8')) as CertificationReport;
+    expect(report.checks.find((c) => c.id === 'https.tls.valid')?.diagnosis).toMatch(/issued by CN=talk-certify reference CA .*TALK_CA_FILE/);
+    expect(run.output).not.toContain(password);
   });
 
   test('a wrong password stops the run at once, naming the user: Nextcloud counts exactly one failed login', async () => {

@@ -1,10 +1,15 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import { probePlainHttp } from '../../../src/talk/http-probe.ts';
-import { probeTls } from '../../../src/tls/index.ts';
+import { WRONG_HOST_DNS_NAME, makeCertificates } from '../../../src/reference/tls.ts';
+import { probeTargetOrTls, tlsNotRunReason } from '../../../src/targets/index.ts';
+import { plainHttpProblems, plainHttpUrls, probePlainHttp, probePlainHttpAll } from '../../../src/talk/http-probe.ts';
+import { probeTls, tlsProblems } from '../../../src/tls/index.ts';
 import { TestPki } from '../support/certs.ts';
 
 let pki: TestPki;
@@ -89,4 +94,122 @@ test('plain HTTP: a redirect to https is accepted, serving content is not, a clo
     redirecting.close();
     serving.close();
   }
+});
+
+test.describe('a TLS problem is a verdict with names and dates (issue 12 point 6)', () => {
+  test('tlsProblems names the SANs against the host, the validity dates and the issuer, each once', async () => {
+    const other = await serve('otherhost');
+    const expired = await serve('expired');
+    const good = await serve('good');
+    try {
+      const wrongHost = tlsProblems(await probeTls(other.url, pki.caFile));
+      expect(wrongHost).toEqual([expect.stringMatching(/^the certificate is not for 127\.0\.0\.1: it names only DNS:other\.example/)]);
+      const old = tlsProblems(await probeTls(expired.url, pki.caFile));
+      // Expired: said once with both dates, not a second time as the chain error CERT_HAS_EXPIRED.
+      expect(old).toEqual([expect.stringMatching(/^the certificate expired on 2020-01-02T00:00:00\.000Z \(valid from 2020-01-01T00:00:00\.000Z to 2020-01-02T00:00:00\.000Z; \d+ day\(s\) ago\)$/)]);
+      const untrusted = tlsProblems(await probeTls(good.url));
+      expect(untrusted).toEqual([expect.stringMatching(/chain does not verify against the system trust store \(.*\): issued by CN=talk-certify test CA; .*TALK_CA_FILE/)]);
+      expect(tlsProblems(await probeTls(good.url, pki.caFile))).toEqual([]);
+    } finally {
+      other.close();
+      expired.close();
+      good.close();
+    }
+  });
+
+  test('probeTargetOrTls: a rejected certificate ends in tlsInvalid, and no request is sent over that connection', async () => {
+    const requests: string[] = [];
+    const { key, cert } = certs.otherhost!;
+    const server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (q, r) => {
+      requests.push(q.url ?? '');
+      r.writeHead(200, { 'content-type': 'application/json' }).end('{"installed":true,"maintenance":false,"version":"32.0.1.2"}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      const { probe, tlsInvalid } = await probeTargetOrTls(url, { user: 'alice', password: 'never-sent' }, pki.caFile);
+      expect(tlsInvalid?.problems[0]).toMatch(/not for 127\.0\.0\.1: it names only DNS:other\.example/);
+      expect(probe.user).toBeNull();
+      expect(probe.talk.installed).toBe(false);
+      expect(requests, 'nothing was sent: status.php and the credentials stay unsent').toEqual([]);
+      expect(tlsNotRunReason({ url, tlsInvalid: tlsInvalid! })).toMatch(/^not run: the TLS certificate of 127\.0\.0\.1:\d+ is not valid \(the certificate is not for 127\.0\.0\.1.*\); see https\.tls\.valid/);
+      // Unusable input stays an error: nothing listening is not a certificate verdict.
+      await expect(probeTargetOrTls('https://127.0.0.1:9/', undefined)).rejects.toThrow(/connection refused/);
+    } finally {
+      server.close();
+    }
+  });
+
+  test("the reference platform's TLS fault certificates: wrong-host names another host only, expired ended yesterday; both signed by the run's CA", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tc-refcerts-'));
+    try {
+      for (const kind of ['wrong-host', 'expired'] as const) {
+        const sub = path.join(dir, kind);
+        mkdirSync(sub);
+        const c = await makeCertificates(sub, { runId: 'tc-unit', ips: ['10.213.9.2'], web: kind });
+        const web = new X509Certificate(readFileSync(c.web.certFile));
+        const ca = new X509Certificate(readFileSync(c.caFile));
+        expect(web.verify(ca.publicKey), `${kind} signed by the run's CA`).toBe(true);
+        // coturn keeps the good certificate.
+        expect(c.certFile).not.toBe(c.web.certFile);
+        expect(new X509Certificate(readFileSync(c.certFile)).subjectAltName).toContain('IP Address:10.213.9.2');
+        if (kind === 'wrong-host') {
+          expect(web.subjectAltName).toBe(`DNS:${WRONG_HOST_DNS_NAME}`);
+          expect(new Date(web.validTo).getTime()).toBeGreaterThan(Date.now());
+        } else {
+          expect(web.subjectAltName).toContain('IP Address:10.213.9.2');
+          expect(new Date(web.validTo).getTime()).toBeLessThan(Date.now());
+        }
+      }
+      // The default: nginx serves the server certificate itself.
+      mkdirSync(path.join(dir, 'valid'));
+      const v = await makeCertificates(path.join(dir, 'valid'), { runId: 'tc-unit', ips: ['10.213.9.2'] });
+      expect(v.web).toEqual({ certFile: v.certFile, keyFile: v.keyFile });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+test.describe('https.http.redirect probes the http:// URLs a user can reach (issue 12 point 10)', () => {
+  test('port 80 always; TALK_URL\'s own port over http:// too when its https port is not 443', () => {
+    expect(plainHttpUrls('https://cloud.example.com/nextcloud/').map((u) => u.url)).toEqual(['http://cloud.example.com/nextcloud/']);
+    expect(plainHttpUrls('https://cloud.example.com:443/').map((u) => u.url)).toEqual(['http://cloud.example.com/']);
+    const odd = plainHttpUrls('https://cloud.example.com:8443/nextcloud/');
+    expect(odd.map((u) => u.url)).toEqual(['http://cloud.example.com/nextcloud/', 'http://cloud.example.com:8443/nextcloud/']);
+    expect(odd[1]!.why).toContain('port 8443');
+    expect(plainHttpUrls('http://cloud.example.com:8080/').map((u) => u.url)).toEqual(['http://cloud.example.com:8080/']);
+  });
+
+  test('on a non-standard https port: a TLS-only port is acceptable, the same port serving plain HTTP fails', async () => {
+    const tlsOnly = await serve('good');
+    const plainOnTlsPort = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"installed":true}'));
+    // nginx's answer to plain HTTP on an `ssl` listener.
+    const nginxLike = http.createServer((_req, res) => res.writeHead(400, { 'content-type': 'text/html' }).end('<html><head><title>400 The plain HTTP request was sent to HTTPS port</title></head><body><center><h1>400 Bad Request</h1></center><center>The plain HTTP request was sent to HTTPS port</center><hr><center>nginx</center></body></html>'));
+    const listen = async (s: http.Server) => {
+      await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+      return (s.address() as AddressInfo).port;
+    };
+    try {
+      const port = new URL(tlsOnly.url).port;
+      const ok = await probePlainHttpAll(`https://127.0.0.1:${port}/`);
+      expect(ok.map((o) => new URL(o.url).port)).toEqual(['', port]);
+      expect(ok[1]).toMatchObject({ outcome: 'tls-only' });
+      expect(plainHttpProblems([ok[1]!])).toEqual([]);
+
+      const plainPort = await listen(plainOnTlsPort);
+      const bad = await probePlainHttpAll(`https://127.0.0.1:${plainPort}/`);
+      expect(bad).toHaveLength(2);
+      expect(bad[1]).toMatchObject({ outcome: 'served-plain', status: 200 });
+      expect(plainHttpProblems([bad[1]!])).toEqual([expect.stringMatching(new RegExp(`served over plain HTTP at http://127\\.0\\.0\\.1:${plainPort}/status\\.php \\(HTTP 200\\).*port ${plainPort}, TALK_URL's https port`))]);
+
+      const nginxPort = await listen(nginxLike);
+      const refusedByNginx = await probePlainHttpAll(`https://127.0.0.1:${nginxPort}/`);
+      expect(refusedByNginx[1]).toMatchObject({ outcome: 'tls-only', status: 400 });
+    } finally {
+      tlsOnly.close();
+      plainOnTlsPort.close();
+      nginxLike.close();
+    }
+  });
 });
