@@ -136,9 +136,13 @@ export class TalkCallPage {
     return t?.trim() || null;
   }
 
-  /** The accessible name the call button has right now ("Start call", "Join call", "Connecting …"). */
+  /**
+   * The accessible name the call button has right now ("Start call", "Join call", "Connecting …"):
+   * the version's element (versions.ts), else the button named like it. Not "any button named
+   * …call…": the top bar's conversation header is a `role="button"` named after the conversation.
+   */
   async callButtonName(): Promise<string> {
-    const b = this.page.getByRole('button', { name: /call|Connecting/i }).first();
+    const b = this.page.locator(this.ui.callButtonSelector).or(this.page.getByRole('button', { name: this.ui.callButtonNames })).first();
     return ((await b.getAttribute('aria-label', { timeout: 1_000 }).catch(() => null)) ?? (await b.textContent({ timeout: 1_000 }).catch(() => null)) ?? '').trim();
   }
 
