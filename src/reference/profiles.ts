@@ -88,6 +88,12 @@ export interface Profile {
    * candidate ever reaches the other participants (participant lists still flow).
    */
   signaling: { mode: 'internal'; dropMessages?: boolean };
+  /**
+   * true: Talk's script of the conversation page (`apps/spreed/js/talk-call.js`, the double's
+   * stand-in for Talk's main bundle) is not on disk, so the request falls through to Nextcloud
+   * (404): the page loads, but Talk's UI (call button, dialog) never appears.
+   */
+  talkBundleMissing?: boolean;
 }
 
 const GOOD: Profile = {
@@ -230,6 +236,13 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     'coturn runs and Talk hands out its address, but a firewall drops everything between clients and coturn: no relay candidates, so a call that needs TURN fails.',
     (p) => {
       p.turn.blockedForClients = true;
+    },
+  ),
+  'ui-bundle-missing': fault(
+    'ui-bundle-missing',
+    "Talk's JavaScript bundle of the conversation page is missing from the app folder (a broken update or a web server that does not serve apps/spreed/js/): it answers 404, so the page loads but has no call button.",
+    (p) => {
+      p.talkBundleMissing = true;
     },
   ),
 };
