@@ -213,11 +213,11 @@ test.describe('uiStep: could not drive the UI is not-run, not a failure', () => 
     const call = new TalkCallPage(page, ui);
     const fake = fakeTestInfo();
     const evidence = new EvidenceRecorder(checkDefinition('call.media'), fake.info);
-    const err = await runUiStep(evidence, ui, () => [page], fake.info, 'A clicks "Start call"', () => call.callButton.click({ timeout: 500 })).catch((e: unknown) => e);
+    const err = await runUiStep(evidence, ui, () => [{ label: 'A', page }], fake.info, 'A clicks "Start call"', () => call.callButton.click({ timeout: 500 })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Skipped);
     expect(fake.skipped).toHaveLength(1);
     expect(fake.skipped[0]).toMatch(/^could not drive Talk 22\.0\.2's UI at step "A clicks "Start call"": locator\.click: Timeout 500ms exceeded/);
-    expect(fake.attachments).toEqual([{ name: 'could-not-drive-1.png', contentType: 'image/png', bytes: expect.any(Number) }]);
+    expect(fake.attachments).toEqual([{ name: 'could-not-drive-A.png', contentType: 'image/png', bytes: expect.any(Number) }]);
     expect(fake.attachments[0]!.bytes).toBeGreaterThan(100);
     expect(evidence.toJSON().details['couldNotDrive']).toMatchObject({ step: 'A clicks "Start call"' });
     await page.context().close();
