@@ -4,6 +4,7 @@ import path from 'node:path';
 import dotenv from 'dotenv';
 import type { BrowserName } from '../browsers/names.ts';
 import type { ProfileName } from '../reference/profile-names.ts';
+import { DEFAULT_UI_PROFILE, type UiProfileName } from '../reference/ui-profiles.ts';
 import { DEFAULT_NEXTCLOUD_VERSION } from '../targets/testcontainers/versions.ts';
 import { envSchema } from './schema.ts';
 import { EXIT_UNUSABLE_INPUT } from '../verdict/outcome.ts';
@@ -23,6 +24,8 @@ export interface Config {
   url: string | undefined;
   /** Fault profile of the reference platform. */
   profile: ProfileName;
+  /** TALK_REFERENCE_UI: which Talk release's web UI the reference platform shows (default talk22). */
+  referenceUi: UiProfileName;
   user: Credentials | undefined;
   user2: Credentials | undefined;
   admin: Credentials | undefined;
@@ -90,6 +93,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
     target,
     url: e.TALK_URL,
     profile: e.TALK_PROFILE ?? 'good',
+    referenceUi: e.TALK_REFERENCE_UI ?? DEFAULT_UI_PROFILE,
     user: creds(e.TALK_USER, e.TALK_PASSWORD),
     user2: creds(e.TALK_USER2, e.TALK_PASSWORD2),
     admin: creds(e.TALK_ADMIN_USER, e.TALK_ADMIN_PASSWORD),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { BROWSER_NAMES } from '../browsers/names.ts';
 import { LOAD_ABSOLUTE_MAX, LOAD_DEFAULTS, capProblems } from '../load/limits.ts';
 import { PROFILE_NAMES } from '../reference/profile-names.ts';
+import { UI_PROFILE_NAMES } from '../reference/ui-profiles.ts';
 import { SUPPORTED_NEXTCLOUD_MAJORS } from '../targets/testcontainers/versions.ts';
 
 /**
@@ -103,6 +104,17 @@ const nextcloudVersion = optionalString.transform((v, ctx) => {
   return v.trim();
 });
 
+/** TALK_REFERENCE_UI: the reference double's Talk UI profile (src/reference/ui-profiles.ts). */
+const referenceUi = optionalString.transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  const t = v.trim().toLowerCase();
+  if (!(UI_PROFILE_NAMES as readonly string[]).includes(t)) {
+    ctx.addIssue({ code: 'custom', message: `must be one of ${UI_PROFILE_NAMES.join(', ')} (the Talk release whose web UI the reference platform shows), got "${v}"` });
+    return z.NEVER;
+  }
+  return t as (typeof UI_PROFILE_NAMES)[number];
+});
+
 const flag = optionalString.transform((v, ctx) => {
   if (v === undefined) return false;
   const t = v.trim().toLowerCase();
@@ -117,6 +129,7 @@ export const envSchema = z
     TALK_TARGET: z.enum(['reference', 'url', 'testcontainers']).optional(),
     TALK_URL: talkUrl,
     TALK_PROFILE: z.enum(PROFILE_NAMES).optional(),
+    TALK_REFERENCE_UI: referenceUi,
     TALK_USER: optionalString,
     TALK_PASSWORD: optionalString,
     TALK_USER2: optionalString,
@@ -158,6 +171,9 @@ export const envSchema = z
     }
     if (target === 'reference' && env.TALK_URL && env.TALK_TARGET === 'reference') {
       ctx.addIssue({ code: 'custom', path: ['TALK_URL'], message: 'must be empty with TALK_TARGET=reference (the reference platform has its own URL)' });
+    }
+    if (env.TALK_REFERENCE_UI && target !== 'reference') {
+      ctx.addIssue({ code: 'custom', path: ['TALK_REFERENCE_UI'], message: 'selects the web UI of the reference platform; unset it when certifying a URL or a testcontainers platform' });
     }
     if (env.TALK_PROFILE && target !== 'reference') {
       ctx.addIssue({ code: 'custom', path: ['TALK_PROFILE'], message: 'selects a fault profile of the reference platform; unset it when certifying a URL' });

@@ -1,7 +1,7 @@
 /**
  * Starts one reference platform by hand and keeps it up until Ctrl-C:
  *
- *   tsx src/reference/cli.ts --profile good [--show-passwords]
+ *   tsx src/reference/cli.ts --profile good [--ui talk20|talk21|talk22] [--show-passwords]
  *   tsx src/reference/cli.ts --sweep          # remove instances left by killed owners
  */
 import os from 'node:os';
@@ -11,8 +11,9 @@ import { newRunId } from '../config/index.ts';
 import { ReferencePlatformError, startReferencePlatform, sweepStaleInstances } from './index.ts';
 import { PROFILE_NAMES, type ProfileName } from './profile-names.ts';
 import { PROFILES } from './profiles.ts';
+import { DEFAULT_UI_PROFILE, UI_PROFILES, UI_PROFILE_NAMES, type UiProfileName } from './ui-profiles.ts';
 
-const USAGE = `Usage: tsx src/reference/cli.ts [--profile NAME] [--show-passwords] [--work-dir DIR] [--run-id ID]
+const USAGE = `Usage: tsx src/reference/cli.ts [--profile NAME] [--ui talk20|talk21|talk22] [--no-first-run-wizard] [--show-passwords] [--work-dir DIR] [--run-id ID]
        tsx src/reference/cli.ts --sweep
 
 Starts a reference platform (real nginx and coturn in a network namespace, and the Talk double)
@@ -21,8 +22,13 @@ and keeps it running until Ctrl-C. Needs root.
 Profiles:
 ${PROFILE_NAMES.map((n) => `  ${n.padEnd(16)} ${PROFILES[n].description}`).join('\n')}
 
+UI profiles (which Talk release's web UI the double shows, on the Nextcloud it runs on):
+${UI_PROFILE_NAMES.map((n) => `  ${n.padEnd(16)} Talk ${UI_PROFILES[n].talkVersion} on Nextcloud ${UI_PROFILES[n].nextcloud.versionString}`).join('\n')}
+
 Options:
   --profile NAME      fault profile (default: good)
+  --ui NAME           UI profile (default: ${DEFAULT_UI_PROFILE})
+  --no-first-run-wizard  as if the admin disabled the firstrunwizard app (default: its modal covers a user's pages until closed)
   --show-passwords    print the users' passwords and the TURN secret (off: they are secrets)
   --work-dir DIR      where the instance keeps its files (default: ${path.join(os.tmpdir(), 'talk-certify-reference')})
   --run-id ID         tag for the CA name and logs (default: a new run id)
@@ -35,6 +41,8 @@ async function main(): Promise<number> {
     args = parseArgs({
       options: {
         profile: { type: 'string', default: 'good' },
+        ui: { type: 'string', default: DEFAULT_UI_PROFILE },
+        'no-first-run-wizard': { type: 'boolean', default: false },
         'show-passwords': { type: 'boolean', default: false },
         'work-dir': { type: 'string', default: path.join(os.tmpdir(), 'talk-certify-reference') },
         'run-id': { type: 'string' },
@@ -62,8 +70,15 @@ async function main(): Promise<number> {
     return 2;
   }
 
+  if (!(UI_PROFILE_NAMES as readonly string[]).includes(args.ui)) {
+    process.stderr.write(`Unknown UI profile "${args.ui}". Use one of: ${UI_PROFILE_NAMES.join(', ')}.\n`);
+    return 2;
+  }
+
   const platform = await startReferencePlatform({
     profile: args.profile as ProfileName,
+    ui: args.ui as UiProfileName,
+    firstRunWizard: !args['no-first-run-wizard'],
     runId: args['run-id'] ?? newRunId(),
     workDir: args['work-dir'],
     log,
@@ -71,7 +86,7 @@ async function main(): Promise<number> {
   const show = args['show-passwords'];
   const user = (u: { user: string; password: string; isAdmin: boolean }) => `${u.user}${u.isAdmin ? ' (admin)' : ''}${show ? ` / ${u.password}` : ''}`;
   const lines = [
-    `Reference platform ${platform.index} (profile ${platform.profile}) is up.`,
+    `Reference platform ${platform.index} (profile ${platform.profile}, UI ${platform.ui}) is up.`,
     `  URL:        ${platform.url}`,
     `  CA:         ${platform.caFile}`,
     `  Versions:   Nextcloud ${platform.versions.nextcloud}, Talk ${platform.versions.talk ?? 'not installed'}`,

@@ -32,6 +32,7 @@ import { PROFILES, type Profile } from './profiles.ts';
 import { ReferencePlatformError, isAlive, killQuietly, preflight, processStartTime, tool } from './system.ts';
 import { restrictTurnAddress } from './firewall.ts';
 import { TURN_DNS_NAME, type WebCertificate, makeCertificates } from './tls.ts';
+import { DEFAULT_UI_PROFILE, type UiProfile, type UiProfileName, uiProfileByName } from './ui-profiles.ts';
 
 export { PROFILES } from './profiles.ts';
 export type { Profile } from './profiles.ts';
@@ -61,10 +62,19 @@ export interface StartOptions {
   /** Parent folder for the instance's files (configs, certificates, logs, document root); `instance-<N>` is created in it and removed on stop. */
   workDir: string;
   log?: (line: string) => void;
+  /** Which Talk release's web UI (and the Nextcloud release under it) the double imitates; default `talk22` (ui-profiles.ts). */
+  ui?: UiProfileName;
+  /**
+   * The first-run wizard (app firstrunwizard, on by default in Nextcloud 30–32) covers every page
+   * of a user who has not closed it. Default true, as on a real server; false = the app is disabled.
+   */
+  firstRunWizard?: boolean;
 }
 
 export interface ReferencePlatform {
   profile: ProfileName;
+  /** The UI profile the double runs with. */
+  ui: UiProfileName;
   index: number;
   /** `https://10.213.N.2/` (`http://10.213.N.2/` for http-only), trailing slash. */
   url: string;
@@ -264,7 +274,8 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
   if (!(PROFILE_NAMES as readonly string[]).includes(opts.profile)) {
     throw new Error(`unknown reference profile "${opts.profile}": use one of ${PROFILE_NAMES.join(', ')}`);
   }
-  const profile: Profile = PROFILES[opts.profile];
+  const ui: UiProfile = uiProfileByName(opts.ui ?? DEFAULT_UI_PROFILE);
+  const profile: Profile = withUi(PROFILES[opts.profile], ui);
   const log = opts.log ?? (() => {});
   preflight();
   await sweepStaleInstances(log);
@@ -309,6 +320,8 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
       controlToken,
       proxyAddresses: [names.webIp, names.turnIp],
       webroot,
+      ui,
+      firstRunWizard: opts.firstRunWizard ?? true,
     };
     const store = new Store();
     for (const u of Object.values(users)) store.addUser({ id: u.user, password: u.password, displayName: u.displayName, isAdmin: u.isAdmin });
@@ -394,6 +407,7 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
     const turnAddress = profile.turn.unreachable ? unreachableTurnHost(names.turnIp) : names.turnIp;
     const platform: ReferencePlatform = {
       profile: profile.name,
+      ui: ui.name,
       index: names.index,
       url,
       host: names.webIp,
@@ -412,12 +426,20 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
       control: { url: instance.double.url, token: controlToken },
       stop: () => instance.stop(),
     };
-    log(`reference platform ${names.index} (${profile.name}) up at ${url} in ${Date.now() - t0} ms`);
+    log(`reference platform ${names.index} (${profile.name}, UI ${ui.name}) up at ${url} in ${Date.now() - t0} ms`);
     return platform;
   } catch (err) {
     await instance.stop().catch(() => {});
     throw err;
   }
+}
+
+/** A fault profile on the releases of a UI profile: the Nextcloud version, and Talk's when Talk is installed. */
+export function withUi(base: Profile, ui: UiProfile): Profile {
+  const p = structuredClone(base);
+  p.nextcloud = { ...ui.nextcloud };
+  if (p.talk) p.talk.version = ui.talkVersion;
+  return p;
 }
 
 /** status.php through nginx with the instance CA: proves TLS, nginx, the proxy hop and the double together. */

@@ -112,6 +112,12 @@ export interface Profile {
    * so the address starts at the maximum delay past 10 of them. Absent: none.
    */
   bruteforce?: { attemptsBefore: number };
+  /**
+   * true: Talk's script of the conversation page (`apps/spreed/js/talk-call.js`, the double's
+   * stand-in for Talk's main bundle) is not on disk, so the request falls through to Nextcloud
+   * (404): the page loads, but Talk's UI (call button, dialog) never appears.
+   */
+  talkBundleMissing?: boolean;
 }
 
 const GOOD: Profile = {
@@ -291,6 +297,13 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   'tls-expired': fault('tls-expired', "nginx serves a certificate of the run's CA for the right names whose validity ended yesterday.", (p) => {
     p.web.certificate = 'expired';
   }),
+  'ui-bundle-missing': fault(
+    'ui-bundle-missing',
+    "Talk's JavaScript bundle of the conversation page is missing from the app folder (a broken update or a web server that does not serve apps/spreed/js/): it answers 404, so the page loads but has no call button.",
+    (p) => {
+      p.talkBundleMissing = true;
+    },
+  ),
 };
 
 /** The profile, or an error naming the valid ones. */

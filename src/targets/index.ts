@@ -130,9 +130,10 @@ export async function startTarget(config: Config, log: (line: string) => void): 
   switch (config.target) {
     case 'reference': {
       const { startReferencePlatform } = await import('../reference/index.ts');
-      log(`Starting the reference platform (profile "${config.profile}")…`);
+      log(`Starting the reference platform (profile "${config.profile}", UI ${config.referenceUi})…`);
       const platform = await startReferencePlatform({
         profile: config.profile,
+        ui: config.referenceUi,
         runId: config.runId,
         workDir: path.join(config.reportDir, '.state', 'reference'),
         log,

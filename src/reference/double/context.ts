@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Profile } from '../profiles.ts';
+import type { UiProfile } from '../ui-profiles.ts';
 import { type PhpSession, type Store, type User, markedSecret, randomString } from './store.ts';
 
 /**
@@ -29,6 +30,10 @@ export interface DoubleConfig {
   proxyAddresses: string[];
   /** config.php `overwritewebroot`: '' for Nextcloud at `/`, `/nextcloud` for https://host/nextcloud/. */
   webroot?: string;
+  /** The Talk release whose web UI the pages imitate (profile.talk.version / profile.nextcloud already follow it); default talk22. */
+  ui?: UiProfile;
+  /** App firstrunwizard enabled: its modal covers every page of a user who has not closed it (default true, as on a real server). */
+  firstRunWizard?: boolean;
 }
 
 /** Largest request body the double reads (a chat message is at most 32000 characters). */

@@ -30,14 +30,19 @@ function versionJson(ctx: Ctx): Record<string, unknown> {
   return { major, minor, micro, string: ctx.config.profile.nextcloud.versionString, edition: '', extendedSupport: false };
 }
 
-/** core OCSController::getCapabilities: public; Talk's provider is public too, so anonymous callers see `spreed`. */
-function capabilities(ctx: Ctx, out: OcsOut): void {
+/** The capabilities the caller gets (also what pages hand to @nextcloud/capabilities as initial state `core`/`capabilities`). */
+export function capabilitiesFor(ctx: Ctx): Record<string, unknown> {
   const caps = ctx.user ? userCapabilities(ctx.config.baseUrl) : anonymousCapabilities(ctx.config.baseUrl);
   const talk = ctx.config.profile.talk;
   if (talk && talkEnabledFor(talk, ctx.user)) caps['spreed'] = talkCapabilities(talk.version, ctx.user);
   // OC\Security\Bruteforce\Capabilities: the delay for the caller's own address (Throttler::getDelay).
   caps['bruteforce'] = { delay: ctx.store.bruteforce.delayMs(ctx.clientAddress()), 'allow-listed': false };
-  out.okWithEtag({ version: versionJson(ctx), capabilities: caps });
+  return caps;
+}
+
+/** core OCSController::getCapabilities: public; Talk's provider is public too, so anonymous callers see `spreed`. */
+function capabilities(ctx: Ctx, out: OcsOut): void {
+  out.okWithEtag({ version: versionJson(ctx), capabilities: capabilitiesFor(ctx) });
 }
 
 /** provisioning_api UsersController::getUserData (the fields a client reads). */

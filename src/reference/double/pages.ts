@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import type { UiProfile } from '../ui-profiles.ts';
 import { callPageBody } from './call-page.ts';
 import { escapeHtml } from './context.ts';
 
-/** `?v=` of Talk's scripts (Talk appends a content hash; any stable value does). */
-const TALK_ASSET_VERSION = '22.0.2';
+/** Core's common bundle (dist/core-common.js): defines the `OC` global, see docroot.ts. */
+export const CORE_COMMON_SCRIPT = 'dist/core-common.js';
+/** The first-run wizard's bundle (apps/firstrunwizard/js/firstrunwizard-main.js), see docroot.ts. */
+export const FIRST_RUN_WIZARD_SCRIPT = 'apps/firstrunwizard/js/firstrunwizard-main.js';
 
 /**
  * The double's HTML pages. Nextcloud 32 renders the login form with Vue; the double serves the
@@ -49,16 +52,34 @@ function featurePolicy(talkInstalled: boolean): string {
   return `autoplay 'self';camera ${av};fullscreen 'self';geolocation 'none';microphone ${av};payment 'none'`;
 }
 
-function layout(opts: { title: string; nonce: string; requestToken: string; body: string; bodyId: string }): string {
+/**
+ * What a logged-in user's page (core/templates/layout.user.php) carries besides its body:
+ * `<head data-user data-user-displayname data-requesttoken>`, core's common bundle (the `OC`
+ * global: OC.requestToken, OC.generateUrl, OC.webroot) and, while the user has not closed it, the
+ * first-run wizard's script (firstrunwizard's BeforeTemplateRenderedEvent listener adds it to
+ * user pages; src/first-run.ts opens the modal on DOMContentLoaded).
+ */
+export interface UserLayout {
+  userId: string;
+  displayName: string;
+  firstRunWizard: boolean;
+}
+
+function layout(opts: { title: string; nonce: string; requestToken: string; body: string; bodyId: string; user?: UserLayout }): string {
+  const u = opts.user;
+  const userAttrs = u ? ` data-user="${escapeHtml(u.userId)}" data-user-displayname="${escapeHtml(u.displayName)}"` : '';
+  const scripts = u
+    ? `\n<script nonce="${opts.nonce}" defer src="/${CORE_COMMON_SCRIPT}?v=0"></script>${u.firstRunWizard ? `\n<script nonce="${opts.nonce}" defer src="/${FIRST_RUN_WIZARD_SCRIPT}?v=0"></script>` : ''}`
+    : '';
   return `<!DOCTYPE html>
 <html class="ng-csp" data-placeholder-focus="false" lang="en" data-locale="en" translate="no">
-<head data-requesttoken="${escapeHtml(opts.requestToken)}">
+<head${userAttrs} data-requesttoken="${escapeHtml(opts.requestToken)}">
 <meta charset="utf-8">
 <title>${escapeHtml(opts.title)}</title>
 <meta name="csp-nonce" nonce="${opts.nonce}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0, minimum-scale=1.0">
 <meta name="theme-color" content="#00679e">
-<link rel="icon" href="/core/img/logo/logo.svg?v=0">
+<link rel="icon" href="/core/img/logo/logo.svg?v=0">${scripts}
 </head>
 <body id="${opts.bodyId}">
 ${opts.body}
@@ -150,6 +171,12 @@ export interface AppPageOptions {
   requestToken: string;
   userId: string;
   displayName: string;
+  /** Show the first-run wizard (app enabled, the user has not closed it). */
+  firstRunWizard: boolean;
+}
+
+function userLayout(o: AppPageOptions): UserLayout {
+  return { userId: o.userId, displayName: o.displayName, firstRunWizard: o.firstRunWizard };
 }
 
 /**
@@ -159,17 +186,15 @@ export interface AppPageOptions {
  * compiles on the page itself. Assumed, not read in Talk's source: before 22.0.3 the TFLite
  * build compiled in a worker, where the page's policy does not apply.
  */
-export function talkPage(o: AppPageOptions & { token: string | null; conversationName?: string | null }): Page {
+export function talkPage(o: AppPageOptions & { token: string | null; conversationName?: string | null; ui: UiProfile; capabilities: Record<string, unknown> }): Page {
   const n = nonce();
   const body = o.token
-    ? callPageBody({ token: o.token, userId: o.userId, displayName: o.displayName, conversationName: o.conversationName ?? null, nonce: n, version: TALK_ASSET_VERSION })
+    ? callPageBody({ token: o.token, conversationName: o.conversationName ?? null, nonce: n, version: o.ui.talkVersion, ui: o.ui, capabilities: o.capabilities })
     : `<div id="content" class="app-spreed" role="main">
-<div id="talk-reference" data-user-id="${escapeHtml(o.userId)}" data-display-name="${escapeHtml(o.displayName)}" data-token="">
-<h2>Talk</h2>
-</div>
+<div id="content-vue" class="content"></div>
 </div>`;
   return {
-    html: layout({ title: 'Talk - Nextcloud', nonce: n, requestToken: o.requestToken, body, bodyId: 'body-user' }),
+    html: layout({ title: 'Talk - Nextcloud', nonce: n, requestToken: o.requestToken, body, bodyId: 'body-user', user: userLayout(o) }),
     csp: templateCsp(n, { connect: '* blob:', media: 'blob:', worker: "blob: 'self'", script: "blob: 'self' 'wasm-unsafe-eval'" }),
     featurePolicy: featurePolicy(true),
   };
@@ -179,7 +204,7 @@ export function talkPage(o: AppPageOptions & { token: string | null; conversatio
 export function appPage(o: AppPageOptions & { app: string; title: string }, talkInstalled: boolean): Page {
   const n = nonce();
   const body = `<div id="content" class="app-${escapeHtml(o.app)}" role="main"><h2>${escapeHtml(o.title)}</h2></div>`;
-  return { html: layout({ title: `${o.title} - Nextcloud`, nonce: n, requestToken: o.requestToken, body, bodyId: 'body-user' }), csp: templateCsp(n), featurePolicy: featurePolicy(talkInstalled) };
+  return { html: layout({ title: `${o.title} - Nextcloud`, nonce: n, requestToken: o.requestToken, body, bodyId: 'body-user', user: userLayout(o) }), csp: templateCsp(n), featurePolicy: featurePolicy(talkInstalled) };
 }
 
 /** Nextcloud's 404 page (core/templates/404.php), for anything the router does not know. */

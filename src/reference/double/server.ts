@@ -2,7 +2,8 @@ import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BodyTooLarge, Ctx, type DoubleConfig } from './context.ts';
-import { nextcloudRoutes, statusJson } from './nextcloud.ts';
+import { UI_PROFILES } from '../ui-profiles.ts';
+import { capabilitiesFor, nextcloudRoutes, statusJson } from './nextcloud.ts';
 import { type OcsRoute, compileRoutes, handleOcs, sameSecret } from './ocs.ts';
 import { appPage, loginPage, notFoundPage, type Page, talkPage, tooManyRequestsPage } from './pages.ts';
 import { ROOM_TYPE, Store, type User } from './store.ts';
@@ -120,6 +121,8 @@ class WorkerPool {
 
 export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServer> {
   const { config, store } = opts;
+  const ui = config.ui ?? UI_PROFILES.talk22;
+  const firstRunWizardEnabled = config.firstRunWizard ?? true;
   const log = opts.log ?? (() => {});
   const talkFor = (user: User | null) => talkEnabledFor(config.profile.talk, user);
   const routes = compileRoutes([...nextcloudRoutes(), ...(config.profile.talk ? talkRoutes().map((r) => bruteForceProtected({ ...r, enabledFor: talkFor })) : [])]);
@@ -181,6 +184,7 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
     if (p === '/') return ctx.redirect(ctx.user ? `${config.baseUrl}apps/dashboard/` : '/login', 302);
     const call = /^\/call\/([a-z0-9]{4,30})\/?$/.exec(p);
     if (config.profile.talk && (p === '/apps/spreed' || p === '/apps/spreed/' || call)) return talk(ctx, call?.[1] ?? null);
+    if (p === '/apps/firstrunwizard/wizard' && firstRunWizardEnabled) return closeFirstRunWizard(ctx);
     if (p === '/apps/dashboard/' || p === '/apps/dashboard') {
       if (requireLogin(ctx)) sendPage(ctx, 200, appPage({ ...appOptions(ctx), app: 'dashboard', title: 'Dashboard' }, Boolean(config.profile.talk)));
       return;
@@ -201,7 +205,21 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
   }
 
   function appOptions(ctx: Ctx) {
-    return { requestToken: ctx.requestToken(), userId: ctx.user!.id, displayName: ctx.user!.displayName };
+    return { requestToken: ctx.requestToken(), userId: ctx.user!.id, displayName: ctx.user!.displayName, firstRunWizard: firstRunWizardEnabled && !ctx.user!.firstRunWizardClosed };
+  }
+
+  /**
+   * firstrunwizard's WizardController::disable (`DELETE /apps/firstrunwizard/wizard`, what the
+   * wizard's close button sends with the request token): stores that the user closed it, 200 `[]`.
+   * Logged out: 401 like every logged-in-only controller; without a valid request token:
+   * SecurityMiddleware's 412 "CSRF check failed"; another verb: no route (404).
+   */
+  function closeFirstRunWizard(ctx: Ctx): void {
+    if (ctx.method !== 'DELETE') return sendPage(ctx, 404, notFoundPage(ctx.requestToken(), Boolean(config.profile.talk)));
+    if (!ctx.user) return ctx.sendJson(401, { message: 'Current user is not logged in' });
+    if (!ctx.hasValidRequestToken()) return ctx.sendJson(412, { message: 'CSRF check failed' });
+    ctx.user.firstRunWizardClosed = true;
+    ctx.sendJson(200, []);
   }
 
   /** SecurityMiddleware::afterException for NotLoggedInException: JSON for API clients, a redirect to the login for browsers. */
@@ -226,7 +244,7 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
     if (!talkFor(ctx.user)) return sendPage(ctx, 404, notFoundPage(ctx.requestToken(), false));
     const room = token ? ctx.store.rooms.get(token) : undefined;
     const conversationName = room && room.type !== ROOM_TYPE.oneToOne && room.attendees.has(ctx.user.id) ? room.name : null;
-    sendPage(ctx, 200, talkPage({ ...appOptions(ctx), token, conversationName }));
+    sendPage(ctx, 200, talkPage({ ...appOptions(ctx), token, conversationName, ui, capabilities: capabilitiesFor(ctx) }));
   }
 
   /** status.php: no session, `application/json` without charset, CORS open (sample status-php.*). */

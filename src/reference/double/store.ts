@@ -17,6 +17,8 @@ export interface User {
   enabled: boolean;
   /** Talk user preference `blur_virtual_background` (SettingsController::setUserSetting). */
   blurVirtualBackground: boolean;
+  /** The user closed the first-run wizard (firstrunwizard WizardController::disable: user value `firstrunwizard show` = 0). */
+  firstRunWizardClosed: boolean;
   createdAt: number;
 }
 
@@ -158,8 +160,8 @@ export class Store {
   private nextMessageId = 1;
   private sessionsSincePrune = 0;
 
-  addUser(u: Omit<User, 'createdAt' | 'blurVirtualBackground' | 'email' | 'enabled'> & { email?: string; enabled?: boolean }): User {
-    const user: User = { email: '', blurVirtualBackground: false, enabled: true, createdAt: nowS(), ...u };
+  addUser(u: Omit<User, 'createdAt' | 'blurVirtualBackground' | 'email' | 'enabled' | 'firstRunWizardClosed'> & { email?: string; enabled?: boolean }): User {
+    const user: User = { email: '', blurVirtualBackground: false, enabled: true, firstRunWizardClosed: false, createdAt: nowS(), ...u };
     this.users.set(user.id, user);
     return user;
   }

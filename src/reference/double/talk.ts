@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { TURN_DNS_NAME } from '../tls.ts';
+import { PREDEFINED_BACKGROUNDS } from './call-page.ts';
 import type { Ctx } from './context.ts';
 import { md5 } from './context.ts';
 import type { OcsOut, OcsRoute } from './ocs.ts';
@@ -63,32 +64,46 @@ export function unreachableTurnHost(turnHost: string): string {
   return turnHost.replace(/\.\d+$/, '.4');
 }
 
-/** The `spreed` capability (lib/Capabilities.php, ResponseDefinitions TalkCapabilities), for a user or anonymous. */
+/** `[major, minor]` of a Talk version string. */
+function talkMajorMinor(version: string): [number, number] {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  return m ? [Number(m[1]), Number(m[2])] : [22, 0];
+}
+
+/**
+ * The `spreed` capability (lib/Capabilities.php, ResponseDefinitions TalkCapabilities), for a user
+ * or anonymous, as the given Talk release publishes it: `threads` and `live-transcription` from
+ * 22, `end-to-end-encryption` from 21, `predefined-backgrounds-v2` from 21.1 (docs/capabilities.md;
+ * talk-reference.md section 5). Predefined backgrounds as lib/Capabilities.php lists them; the
+ * v2 entries are image paths under the app (imagePath('spreed', 'backgrounds/…')).
+ */
 export function talkCapabilities(version: string, user: User | null): Record<string, unknown> {
+  const [major, minor] = talkMajorMinor(version);
+  const call: Record<string, unknown> = {
+    enabled: true,
+    'breakout-rooms': true,
+    recording: false,
+    'recording-consent': 0,
+    'supported-reactions': ['❤️', '🎉', '👏', '👋', '👍', '👎', '🔥', '😂', '🤩', '🤔', '😲', '😥'],
+    'predefined-backgrounds': PREDEFINED_BACKGROUNDS,
+    ...(major > 21 || (major === 21 && minor >= 1) ? { 'predefined-backgrounds-v2': PREDEFINED_BACKGROUNDS.map((f) => `/apps/spreed/img/backgrounds/${f}`) } : {}),
+    'can-upload-background': Boolean(user),
+    'sip-enabled': false,
+    'sip-dialout-enabled': false,
+    'can-enable-sip': false,
+    'start-without-media': false,
+    'max-duration': 0,
+    // The user's preference; always false for guests (Config::getBlurVirtualBackground).
+    'blur-virtual-background': user?.blurVirtualBackground ?? false,
+    ...(major >= 21 ? { 'end-to-end-encryption': false } : {}),
+    ...(major >= 22 ? { 'live-transcription': false } : {}),
+  };
   return {
-    features: TALK_FEATURES,
+    features: major >= 22 ? TALK_FEATURES : TALK_FEATURES.filter((f) => f !== 'threads'),
     'features-local': TALK_LOCAL_FEATURES,
     config: {
       attachments: user ? { allowed: true, folder: '/Talk' } : { allowed: false },
-      call: {
-        enabled: true,
-        'breakout-rooms': true,
-        recording: false,
-        'recording-consent': 0,
-        'supported-reactions': ['❤️', '🎉', '👏', '👋', '👍', '👎', '🔥', '😂', '🤩', '🤔', '😲', '😥'],
-        'predefined-backgrounds': [],
-        'predefined-backgrounds-v2': [],
-        'can-upload-background': Boolean(user),
-        'sip-enabled': false,
-        'sip-dialout-enabled': false,
-        'can-enable-sip': false,
-        'start-without-media': false,
-        'max-duration': 0,
-        // The user's preference; always false for guests (Config::getBlurVirtualBackground).
-        'blur-virtual-background': user?.blurVirtualBackground ?? false,
-        'end-to-end-encryption': false,
-        'live-transcription': false,
-      },
+      call,
       chat: {
         'max-length': CHAT_MAX_LENGTH,
         'read-privacy': 0,

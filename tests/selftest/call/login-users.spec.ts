@@ -7,7 +7,7 @@ import { detectBrowser } from '../../../src/browsers/detect.ts';
 import { Ledger, type LedgerEntry } from '../../../src/ledger/index.ts';
 import { type ReferencePlatform, startReferencePlatform } from '../../../src/reference/index.ts';
 import type { ResolvedTarget } from '../../../src/targets/index.ts';
-import { LoginRejectedError, logInThroughPage, talkUiFor } from '../../../src/talk/ui/index.ts';
+import { LoginRejectedError, blurUnavailableReason, logInThroughPage, talkUiFor } from '../../../src/talk/ui/index.ts';
 import { Client, NOT_ROOT, NOT_ROOT_REASON, WORK_DIR } from '../reference/helpers.ts';
 
 /**
@@ -17,14 +17,22 @@ import { Client, NOT_ROOT, NOT_ROOT_REASON, WORK_DIR } from '../reference/helper
  * profiles per version.
  */
 
-test('the UI profile follows the Talk version: #call_button up to 21, .join-call and WebGL2 blur from 22.0.3', () => {
-  expect(talkUiFor('20.1.7').callButtonFallback).toBe('#call_button');
+test('the UI profile follows the Talk version: #call_button and the leave menu up to 21, .join-call/.leave-call on 22; blur availability as VirtualBackground.js computes it', () => {
+  expect(talkUiFor('20.1.7')).toMatchObject({ callButtonSelector: '#call_button', leaveButtonSelector: null, blurSupport: 'wasm-and-canvas-filter' });
   expect(talkUiFor('21.1.0').deviceDialogNames.test('Media settings')).toBe(true);
-  expect(talkUiFor('22.0.2')).toMatchObject({ callButtonFallback: '.join-call', leaveButtonFallback: '.leave-call', blurNeedsWebGl2: false });
-  expect(talkUiFor('22.0.3').blurNeedsWebGl2).toBe(true);
+  expect(talkUiFor('21.1.0').leaveButtonNames.test('Leave call ▼')).toBe(true);
+  expect(talkUiFor('22.0.2')).toMatchObject({ callButtonSelector: '.join-call', leaveButtonSelector: '.leave-call', version: '22.0.2' });
   expect(talkUiFor(null).deviceDialogNames.test('Check devices')).toBe(true);
   for (const name of ['Start call', 'Join call']) expect(talkUiFor('22.0.2').callButtonNames.test(name)).toBe(true);
   expect(talkUiFor('22.0.2').callButtonNames.test('Connecting …')).toBe(false);
+  expect(talkUiFor('22.0.2').leaveButtonNames.test('End call for everyone')).toBe(false);
+  // No WebGL2 rule: newer Talk needs WebAssembly plus WebGL or the canvas filter, older WebAssembly plus the canvas filter.
+  const noWebgl = { webAssembly: true, simd: true, webgl: false, canvasFilter: true };
+  expect(blurUnavailableReason(talkUiFor('22.0.5'), noWebgl)).toBeNull();
+  expect(blurUnavailableReason(talkUiFor('22.0.5'), { ...noWebgl, webgl: true, canvasFilter: false })).toBeNull();
+  expect(blurUnavailableReason(talkUiFor('21.1.0'), { ...noWebgl, webgl: true, canvasFilter: false })).toMatch(/no canvas 2D filter/);
+  expect(blurUnavailableReason(talkUiFor('22.0.5'), { ...noWebgl, canvasFilter: false })).toMatch(/neither WebGL nor the canvas 2D filter/);
+  expect(blurUnavailableReason(talkUiFor('20.1.7'), { ...noWebgl, webAssembly: false })).toMatch(/no WebAssembly/);
 });
 
 test.describe('login page and users factory on the reference platform', () => {
