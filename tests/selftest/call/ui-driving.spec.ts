@@ -1,8 +1,9 @@
 import { type Browser, type Page, type TestInfo, chromium, expect, test } from '@playwright/test';
 import { couldNotDrive, isUiDrivingError, runUiStep } from '../../../fixtures/call.ts';
+import { logIn } from '../../../fixtures/call-flow.ts';
 import { EvidenceRecorder } from '../../../fixtures/check.ts';
 import { detectBrowser } from '../../../src/browsers/detect.ts';
-import { TalkCallPage, dismissFirstRunWizard, talkUiFor } from '../../../src/talk/ui/index.ts';
+import { LoginPageError, LoginRejectedError, TalkCallPage, dismissFirstRunWizard, talkUiFor } from '../../../src/talk/ui/index.ts';
 import { checkDefinition } from '../../../src/verdict/catalogue.ts';
 
 /**
@@ -236,5 +237,25 @@ test.describe('uiStep: could not drive the UI is not-run, not a failure', () => 
     expect(couldNotDrive(ui, 'A sees the conversation joined', new Error('locator.waitFor: Timeout 30000ms exceeded.\nCall log: …'))).toBe(
       'could not drive Talk 21.1.4\'s UI at step "A sees the conversation joined": locator.waitFor: Timeout 30000ms exceeded.',
     );
+  });
+  test('a login the page could not be driven through, or that brute-force protection throttles, is not-run with what to do; a rejected throwaway user stays a failure', async () => {
+    const attempt = async (err: Error, mode: 'provisioned' | 'configured') => {
+      const fake = fakeTestInfo();
+      const evidence = new EvidenceRecorder(checkDefinition('call.media'), fake.info);
+      const out = await logIn(evidence, mode, async () => {
+        throw err;
+      }).catch((e: unknown) => e);
+      return { out, skipped: fake.skipped };
+    };
+    const noForm = await attempt(new LoginPageError('the login page https://talk.test/login never showed Nextcloud\'s login form', 'open the login page'), 'provisioned');
+    expect(noForm.out).toBeInstanceOf(Skipped);
+    expect(noForm.skipped[0]).toMatch(/^could not drive Nextcloud's login page at step "open the login page": the login page .* never showed/);
+    const throttled = await attempt(new LoginRejectedError('the login page refused "tc-x": "Too many requests". … `occ security:bruteforce:reset <ip>` …', 'throttled', 'Too many requests'), 'provisioned');
+    expect(throttled.out).toBeInstanceOf(Skipped);
+    expect(throttled.skipped[0]).toContain('occ security:bruteforce:reset <ip>');
+    const rejected = await attempt(new LoginRejectedError('the login page refused "tc-x": "Wrong login or password."', 'credentials', 'Wrong login or password.'), 'provisioned');
+    expect(rejected.out).not.toBeInstanceOf(Skipped);
+    expect(String(rejected.out)).toMatch(/the login page rejected a user the admin had just created/);
+    expect(rejected.skipped).toEqual([]);
   });
 });
