@@ -119,7 +119,7 @@ for (const ui of ['talk20', 'talk21', 'talk22'] as const) {
     let api: Client;
     let token = '';
     test.beforeAll(async () => {
-      platform = await startReferencePlatform({ profile: 'good', ui, runId: `tc-selftest-ui-${ui}`, workDir: WORK_DIR });
+      platform = await startReferencePlatform({ profile: 'good', ui, runId: `tc-selftest-ui-${ui}`, workDir: WORK_DIR, log: (l) => process.env.TALK_REFERENCE_DEBUG === '1' && console.log(`${Date.now() % 100000} ${l}`) });
       browser = await launchChromium();
       api = Client.for(platform, platform.users.alice);
       const created = await api.ocs('POST', 'apps/spreed/api/v4/room', { form: { roomType: '2', roomName: `tc-selftest-ui ${ui}` } });
