@@ -123,6 +123,8 @@ function peers(p: Participant): Promise<{ state: string; gathering: string; byte
 function localSharpness(p: Participant, selector = '#localVideo'): Promise<number> {
   return p.page.evaluate((sel) => {
     const v = document.querySelector(sel) as HTMLVideoElement;
+    // A track that was just swapped in has no frame yet: not measurable, try again.
+    if (!v.videoWidth || !v.videoHeight) return Number.POSITIVE_INFINITY;
     const c = document.createElement('canvas');
     c.width = v.videoWidth;
     c.height = v.videoHeight;
