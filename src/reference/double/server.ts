@@ -158,6 +158,11 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
       if (!res.writableFinished) ac.abort();
     });
     const ctx = new Ctx(req, res, config, store, ac.signal);
+    if (process.env.TALK_REFERENCE_DEBUG === '1') {
+      const t0 = Date.now();
+      log(`double: > ${req.method} ${ctx.path}`);
+      res.on('close', () => log(`double: < ${req.method} ${ctx.path} ${res.statusCode} ${Date.now() - t0} ms${res.writableFinished ? '' : ' (client gone)'}`));
+    }
     if (ctx.path === '/__reference/state') return control(ctx);
     if (!(await pool.acquire(ac.signal))) return;
     try {

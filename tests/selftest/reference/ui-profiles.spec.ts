@@ -119,7 +119,7 @@ for (const ui of ['talk20', 'talk21', 'talk22'] as const) {
     let api: Client;
     let token = '';
     test.beforeAll(async () => {
-      platform = await startReferencePlatform({ profile: 'good', ui, runId: `tc-selftest-ui-${ui}`, workDir: WORK_DIR });
+      platform = await startReferencePlatform({ profile: 'good', ui, runId: `tc-selftest-ui-${ui}`, workDir: WORK_DIR, log: (l) => process.env.TALK_REFERENCE_DEBUG === '1' && console.log(`${Date.now() % 100000} ${l}`) });
       browser = await launchChromium();
       api = Client.for(platform, platform.users.alice);
       const created = await api.ocs('POST', 'apps/spreed/api/v4/room', { form: { roomType: '2', roomName: `tc-selftest-ui ${ui}` } });
@@ -202,6 +202,29 @@ for (const ui of ['talk20', 'talk21', 'talk22'] as const) {
       await context.close();
     });
 
+    test('without the canvas 2D filter, Backgrounds is offered only where this release\'s VirtualBackground.isSupported() has another way (WebGL, Talk 22)', async () => {
+      const p = UI_PROFILES[ui];
+      const context = await browser.newContext({ ignoreHTTPSErrors: true });
+      // A browser like Safari: no `filter` on the 2D context.
+      await context.addInitScript(() => {
+        delete (CanvasRenderingContext2D.prototype as unknown as { filter?: string }).filter;
+      });
+      const page = await context.newPage();
+      await login(page, platform, platform.users.alice, `call/${token}`);
+      await page.getByRole('button', { name: /^(Start|Join) call$/ }).click();
+      const dialog = deviceDialog(page, ui);
+      await expect(dialog).toBeVisible();
+      const webgl = await page.evaluate(() => {
+        const c = document.createElement('canvas');
+        return Boolean(c.getContext('webgl2') || c.getContext('webgl'));
+      });
+      const offered = p.blurSupport === 'wasm-and-webgl-or-canvas-filter' && webgl;
+      test.info().annotations.push({ type: 'webgl', description: `WebGL ${webgl ? 'available' : 'not available'}: Backgrounds ${offered ? 'offered' : 'not offered'}` });
+      await expect(dialog.getByRole(ui === 'talk22' ? 'tab' : 'button', { name: 'Devices', exact: true })).toBeVisible();
+      await expect(dialog.getByRole(ui === 'talk22' ? 'tab' : 'button', { name: 'Backgrounds', exact: true })).toHaveCount(offered ? 1 : 0);
+      await context.close();
+    });
+
     test(`leave: ${UI_PROFILES[ui].leave === 'inline' ? 'an inline "Leave call" for everyone' : 'the owner gets the "Leave call ▼" menu and can end the call for everyone, a participant a plain "Leave call"'}`, async () => {
       const p = UI_PROFILES[ui];
       const ctxA = await browser.newContext({ ignoreHTTPSErrors: true });
@@ -272,6 +295,36 @@ for (const ui of ['talk20', 'talk21', 'talk22'] as const) {
     });
   });
 }
+
+test.describe('ui-bundle-missing', () => {
+  let platform: ReferencePlatform;
+  let browser: Browser;
+  test.beforeAll(async () => {
+    platform = await startReferencePlatform({ profile: 'ui-bundle-missing', runId: 'tc-selftest-ui-nobundle', workDir: WORK_DIR, firstRunWizard: false });
+    browser = await launchChromium();
+  });
+  test.afterAll(async () => {
+    await browser?.close();
+    await platform?.stop();
+  });
+
+  test('the conversation page loads, but Talk\'s bundle answers 404 and no call button ever appears', async () => {
+    const api = Client.for(platform, platform.users.alice);
+    const created = await api.ocs('POST', 'apps/spreed/api/v4/room', { form: { roomType: '2', roomName: 'tc-selftest-ui nobundle' } });
+    const token = created.json().ocs.data.token as string;
+    await api.close();
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    const bundle = page.waitForResponse((r) => new URL(r.url()).pathname === '/apps/spreed/js/talk-call.js');
+    await login(page, platform, platform.users.alice, `call/${token}`);
+    expect((await bundle).status()).toBe(404);
+    await page.waitForLoadState('load');
+    await expect(page.locator('.conversation-header .title')).toHaveText('tc-selftest-ui nobundle');
+    await expect(page.getByRole('button', { name: /call/i })).toHaveCount(0);
+    await expect(page.locator('#call_button, .join-call')).toHaveCount(0);
+    await context.close();
+  });
+});
 
 test.describe('narrow viewport', () => {
   let platform: ReferencePlatform;

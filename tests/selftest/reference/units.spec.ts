@@ -10,6 +10,14 @@ import { talkTurnCredentials, turnUrls } from '../../../src/reference/double/tal
 import { SYSTEM_MIME_TYPES, mimeTypesMapWasm, mimeTypesWithoutWasm, renderNginxConfig } from '../../../src/reference/nginx.ts';
 import { PROFILE_NAMES } from '../../../src/reference/profile-names.ts';
 import { PROFILES, profileByName } from '../../../src/reference/profiles.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseConfig } from '../../../src/config/index.ts';
+import { buildDocroot } from '../../../src/reference/docroot.ts';
+import { talkCapabilities } from '../../../src/reference/double/talk.ts';
+import { withUi } from '../../../src/reference/index.ts';
+import { UI_PROFILES, uiProfileByName } from '../../../src/reference/ui-profiles.ts';
 
 test.describe('blur assets', () => {
   test('Talk before 22.0.3 uses TFLite files, from 22.0.3 on MediaPipe files, before 13 none', () => {
@@ -188,5 +196,53 @@ test.describe('PHP-compatible output', () => {
   test('OCS XML matches the NC 32 sample for a 997', () => {
     const xml = toOcsXml({ meta: { status: 'failure', statuscode: 997, message: 'Current user is not logged in' }, data: [] });
     expect(xml).toBe('<?xml version="1.0"?>\n<ocs>\n <meta>\n  <status>failure</status>\n  <statuscode>997</statuscode>\n  <message>Current user is not logged in</message>\n </meta>\n <data/>\n</ocs>\n');
+  });
+});
+
+test.describe('UI profiles', () => {
+  test('ui-bundle-missing differs from good only in the missing Talk bundle, which buildDocroot leaves out', () => {
+    expect(PROFILES['ui-bundle-missing'].talkBundleMissing).toBe(true);
+    const { talkBundleMissing, name, description, ...rest } = PROFILES['ui-bundle-missing'];
+    const { name: gn, description: gd, ...good } = PROFILES.good;
+    void [talkBundleMissing, name, description, gn, gd];
+    expect(rest).toEqual(good);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tc-docroot-'));
+    try {
+      expect(buildDocroot(dir, PROFILES['ui-bundle-missing'])).not.toContain('apps/spreed/js/talk-call.js');
+      expect(buildDocroot(dir, PROFILES.good)).toContain('apps/spreed/js/talk-call.js');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('a UI profile sets the Nextcloud and Talk releases the double reports; without Talk only Nextcloud', () => {
+    expect(withUi(PROFILES.good, UI_PROFILES.talk21)).toMatchObject({ talk: { version: '21.1.5' }, nextcloud: { versionString: '31.0.9', version: '31.0.9.1' } });
+    expect(withUi(PROFILES.good, UI_PROFILES.talk20)).toMatchObject({ talk: { version: '20.1.10' }, nextcloud: { versionString: '30.0.14' } });
+    expect(withUi(PROFILES.good, UI_PROFILES.talk22)).toEqual(PROFILES.good);
+    expect(withUi(PROFILES['talk-missing'], UI_PROFILES.talk21)).toMatchObject({ talk: null, nextcloud: { versionString: '31.0.9' } });
+    // The shared profile is not changed.
+    expect(PROFILES.good.talk!.version).toBe('22.0.2');
+    expect(() => uiProfileByName('talk19')).toThrow(/use one of talk20, talk21, talk22/);
+  });
+
+  test('TALK_REFERENCE_UI is validated: a known profile (any case), nothing else, and only for the reference target', () => {
+    expect(parseConfig({}).referenceUi).toBe('talk22');
+    expect(parseConfig({ TALK_REFERENCE_UI: 'Talk21' }).referenceUi).toBe('talk21');
+    expect(() => parseConfig({ TALK_REFERENCE_UI: 'talk19' })).toThrow(/TALK_REFERENCE_UI must be one of talk20, talk21, talk22 .*got "talk19"/);
+    expect(() => parseConfig({ TALK_REFERENCE_UI: 'talk21', TALK_URL: 'https://cloud.example.com/', TALK_USER: 'u', TALK_PASSWORD: 'p' })).toThrow(/TALK_REFERENCE_UI selects the web UI of the reference platform/);
+  });
+
+  test('Talk capabilities follow the release: threads only from 22, predefined-backgrounds-v2 from 21.1, upload for users', () => {
+    const user = { id: 'alice', blurVirtualBackground: false } as Parameters<typeof talkCapabilities>[1];
+    const c20 = talkCapabilities('20.1.10', user) as { features: string[]; config: { call: Record<string, unknown> } };
+    const c21 = talkCapabilities('21.1.5', user) as typeof c20;
+    const c22 = talkCapabilities('22.0.2', user) as typeof c20;
+    expect(c20.features).not.toContain('threads');
+    expect(c22.features).toContain('threads');
+    expect(c20.config.call['predefined-backgrounds-v2']).toBeUndefined();
+    expect(c21.config.call['predefined-backgrounds-v2']).toContain('/apps/spreed/img/backgrounds/1_office.jpg');
+    expect(c22.config.call['predefined-backgrounds']).toHaveLength(8);
+    expect(c22.config.call['can-upload-background']).toBe(true);
+    expect((talkCapabilities('22.0.2', null) as typeof c20).config.call['can-upload-background']).toBe(false);
   });
 });

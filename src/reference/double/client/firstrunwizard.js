@@ -55,7 +55,10 @@
 				method: 'DELETE',
 				credentials: 'same-origin',
 				headers: { requesttoken: window.OC.requestToken, 'X-Requested-With': 'XMLHttpRequest' },
-			}).catch(() => {});
+			})
+				// axios reads the answer.
+				.then((r) => r.text())
+				.catch(() => {});
 		};
 		mask.querySelector('[aria-label="Close"]').addEventListener('click', close);
 		// NcModal closes on Escape.

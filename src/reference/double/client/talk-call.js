@@ -106,8 +106,6 @@
 		blurLoadFailed: false,
 		polling: false,
 		lastUsers: null,
-		/** A participant list since our call join showed us in the call (so a later "not in call" means it ended). */
-		seenOwnInCall: false,
 	};
 
 	async function ocs(method, path, params) {
@@ -721,12 +719,12 @@
 		}
 	}
 
-	async function usersInRoom(users) {
+	/** `stale`: a list received before our call join was answered (it cannot know we are in the call). */
+	async function usersInRoom(users, stale = false) {
 		state.lastUsers = users;
 		const own = users.find((u) => u.sessionId === state.sessionId);
-		if (state.inCall && own && (own.inCall & FLAG_IN_CALL) !== 0) state.seenOwnInCall = true;
 		// Someone ended the call for everyone (or removed us from it): leave it here too.
-		if (state.inCall && state.seenOwnInCall && !state.leaving && own && (own.inCall & FLAG_IN_CALL) === 0) {
+		if (state.inCall && !stale && !state.leaving && own && (own.inCall & FLAG_IN_CALL) === 0) {
 			leaveLocally();
 			console.info('The call was ended');
 		}
@@ -844,7 +842,6 @@
 			return;
 		}
 		state.inCall = true;
-		state.seenOwnInCall = false;
 		state.hasCall = true;
 		closeDialog();
 		showLocalStream();
@@ -852,7 +849,7 @@
 		const leave = $('button', callButtonRoot);
 		if (leave) leave.focus();
 		// The poll that the call join woke up may have been answered before we knew we are in the call.
-		if (state.lastUsers) await usersInRoom(state.lastUsers);
+		if (state.lastUsers) await usersInRoom(state.lastUsers, true);
 	}
 
 	function leaveLocally() {
