@@ -138,6 +138,11 @@ export async function createNetwork(n: InstanceNames): Promise<void> {
     await ip('link', 'del', n.hostVeth).catch(() => '');
     await ip('netns', 'add', n.netns);
     await ip('link', 'add', n.hostVeth, 'type', 'veth', 'peer', 'name', n.nsVeth, 'netns', n.netns);
+    // No IPv6 link-local address on the host end: the kernel would add one about 1.5 s after the
+    // link comes up (when duplicate address detection ends), and Chromium takes every address
+    // change of the host as a network change, aborting the requests in flight of a browser that
+    // started in that window (net::ERR_NETWORK_CHANGED). The platform speaks IPv4 only.
+    await ip('link', 'set', 'dev', n.hostVeth, 'addrgenmode', 'none');
     await ip('addr', 'add', `${n.hostIp}/24`, 'dev', n.hostVeth);
     await ip('link', 'set', n.hostVeth, 'up');
     await ip('-n', n.netns, 'addr', 'add', `${n.webIp}/24`, 'dev', n.nsVeth);

@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { expect, test } from '@playwright/test';
-import { INSTANCES_DIR } from '../../../src/reference/instances.ts';
+import { INSTANCES_DIR, instanceNames } from '../../../src/reference/instances.ts';
 import { startReferencePlatform, sweepStaleInstances } from '../../../src/reference/index.ts';
 import { Client, NOT_ROOT, NOT_ROOT_REASON, WORK_DIR, netnsList, processesMatching } from './helpers.ts';
 
@@ -73,6 +73,31 @@ test('stop() removes namespace, veth, processes and files, and can be called aga
   await expectInstanceGone(platform.index, runId, instanceWork);
   test.info().annotations.push({ type: 'timing', description: `start ${startMs} ms, stop ${stopMs} ms` });
   expect(startMs, 'start-up time').toBeLessThan(3_000);
+});
+
+/**
+ * Linux gives a new interface an IPv6 link-local address once duplicate address detection ends,
+ * about 1.5 s after the link comes up (1 s DAD plus the router-solicitation delay). Chromium
+ * takes any address change of the host as a network change and aborts the requests in flight
+ * (net::ERR_NETWORK_CHANGED): a browser launched right after a platform started lost its first
+ * navigation that way. The host end carries only its IPv4 address, also after that window.
+ */
+const IPV6_DAD_WINDOW_MS = 2_500;
+
+test('the host end of the platform network gets no address after start (no net::ERR_NETWORK_CHANGED for browsers started then)', async () => {
+  const { runId, workDir } = uniqueRun('addr');
+  const platform = await startReferencePlatform({ profile: 'good', runId, workDir });
+  try {
+    await new Promise((r) => setTimeout(r, IPV6_DAD_WINDOW_MS));
+    const n = instanceNames(platform.index);
+    const addrs = execFileSync('ip', ['-o', 'addr', 'show', 'dev', n.hostVeth], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => l.split(/\s+/).slice(2, 4).join(' '));
+    expect(addrs).toEqual([`inet ${n.hostIp}/24`]);
+  } finally {
+    await platform.stop();
+  }
 });
 
 test('two platforms run side by side on different instances', async () => {
