@@ -42,6 +42,8 @@ export interface Config {
   testcontainers: { nextcloudVersion: string; reuse: boolean };
   /** TALK_TURN_RESTRICTED_NETWORK: the operator says this machine's network lets only TCP 443 out (turn.relay.restricted runs). */
   turnRestrictedNetwork: boolean;
+  /** TALK_HOSTS: host names of the target this machine's DNS does not serve, with their addresses. */
+  hosts: Record<string, string> | undefined;
 }
 
 /** Exit code of the CLI for a configuration or usage error (src/verdict/outcome.ts defines every exit code). */
@@ -106,6 +108,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
     runId: e.TALK_RUN_ID ?? newRunId(),
     testcontainers: { nextcloudVersion: e.TALK_NEXTCLOUD_VERSION ?? DEFAULT_NEXTCLOUD_VERSION, reuse: e.TALK_TC_REUSE },
     turnRestrictedNetwork: e.TALK_TURN_RESTRICTED_NETWORK,
+    hosts: e.TALK_HOSTS,
   };
 }
 

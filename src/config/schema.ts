@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { BROWSER_NAMES } from '../browsers/names.ts';
@@ -104,6 +105,26 @@ const nextcloudVersion = optionalString.transform((v, ctx) => {
   return v.trim();
 });
 
+/**
+ * TALK_HOSTS: `name=address[,name=address…]`, host names of the target that this machine's DNS
+ * does not serve yet (certifying before a DNS cut-over, split-horizon DNS). The browsers are
+ * launched to resolve them so (src/browsers/trust.ts), like curl's --resolve; Firefox can be given
+ * only one address for all of them.
+ */
+const hostMap = optionalString.transform((v, ctx) => {
+  if (v === undefined) return undefined;
+  const out: Record<string, string> = {};
+  for (const entry of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+)=(.+)$/i.exec(entry);
+    if (!m || !isIP(m[5]!.trim())) {
+      ctx.addIssue({ code: 'custom', message: `must be name=address pairs separated by commas (turn.example.com=203.0.113.7), got "${entry}"` });
+      return z.NEVER;
+    }
+    out[m[1]!.toLowerCase()] = m[5]!.trim();
+  }
+  return Object.keys(out).length ? out : undefined;
+});
+
 /** TALK_REFERENCE_UI: the reference double's Talk UI profile (src/reference/ui-profiles.ts). */
 const referenceUi = optionalString.transform((v, ctx) => {
   if (v === undefined) return undefined;
@@ -145,6 +166,7 @@ export const envSchema = z
     TALK_NEXTCLOUD_VERSION: nextcloudVersion,
     TALK_TC_REUSE: flag,
     TALK_TURN_RESTRICTED_NETWORK: flag,
+    TALK_HOSTS: hostMap,
     // Load engine (src/load/limits.ts holds the defaults, caps and thresholds; caps checked below).
     TALK_LOAD_PARTICIPANTS: boundedInt(1, LOAD_ABSOLUTE_MAX.participants, LOAD_DEFAULTS.participants),
     TALK_LOAD_SENDERS: boundedInt(1, LOAD_ABSOLUTE_MAX.senders, LOAD_DEFAULTS.senders),

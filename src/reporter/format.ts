@@ -61,8 +61,12 @@ export function countsLine(counts: Record<Verdict, number>): string {
 export function statusSentence(report: CertificationReport): string {
   const s = report.summary;
   switch (s.status) {
-    case 'certified':
-      return 'every must check passed.';
+    case 'certified': {
+      const env = (s.notEstablished ?? []).filter((n) => n.class === 'environment').length;
+      return env > 0
+        ? `every must check that can be made from where the suite ran passed; ${env} cannot be made from here (see "Not established").`
+        : 'every must check passed.';
+    }
     case 'not-certified':
       return `${s.mustFailed.length} must check(s) failed: ${s.mustFailed.join(', ')}.`;
     case 'incomplete':
@@ -79,12 +83,18 @@ export function outcomeLabel(report: CertificationReport): string {
 }
 
 /**
- * What the run did not establish, one line per must check that did not run: `<check>: <reason>`.
+ * What the run did not establish, one line per must check that did not run:
+ * `<check>: <reason> — to establish: <how>`, those that make the certification incomplete first,
+ * then those this environment cannot make, marked `(environment, does not block)`.
  * Reports written before `notEstablished` existed give the labels without reasons.
  */
 export function notEstablishedLines(report: CertificationReport): string[] {
   const s = report.summary;
-  if (s.notEstablished) return s.notEstablished.map((n) => `${n.check}: ${n.reason}`);
+  if (s.notEstablished) {
+    return s.notEstablished.map(
+      (n) => `${n.class === 'environment' ? '(environment, does not block) ' : ''}${n.check}: ${n.reason}${n.how ? ` — to establish: ${n.how}` : ''}`,
+    );
+  }
   return s.mustNotRun.map((l) => `${l}: see its reason below`);
 }
 
@@ -137,6 +147,7 @@ export function summaryTable(report: CertificationReport, paths: ReportPaths, wi
   if (checks.length === 0) lines.push('  (no check ran)');
   lines.push('');
   lines.push(`  ${outcomeLabel(report)}: ${statusSentence(report)}`);
+  if (report.summary.notEstablishedLine) lines.push(`  ${report.summary.notEstablishedLine}`);
   lines.push(`  ${checks.length} check(s): ${countsLine(report.summary.counts)}`);
   const missing = notEstablishedLines(report);
   if (missing.length > 0) {

@@ -16,6 +16,7 @@ import {
   sortChecks,
   uncoveredChecks,
 } from '../verdict/decide.ts';
+import { NOT_RUN_ANNOTATION, parseNotRunNote } from '../verdict/outcome.ts';
 import type { BrowserRecord, CertificationReport, CheckDefinition, CheckResult } from '../verdict/types.ts';
 import { type ReportPaths, progressLine, retryLine, summaryTable, whereLabel } from './format.ts';
 import {
@@ -311,6 +312,8 @@ function checkRunOf(test: TestCase, definition: CheckDefinition, ctx: RunContext
     notApplicableReason: naReason === null ? null : redactText(naReason),
     skipReason: skipReason === null ? null : redactText(skipReason),
     didNotRunReason: didNotRunReason(ctx, attempted),
+    notRunNote: parseNotRunNote(annotationDescription(test, NOT_RUN_ANNOTATION)),
+    browserAbsent: browser?.notRunReason ?? null,
   };
 }
 

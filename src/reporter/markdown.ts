@@ -80,6 +80,7 @@ export function renderMarkdown(report: CertificationReport): string {
   out.push(`# Nextcloud Talk certification: ${STATUS_TITLE[s.status]}`);
   out.push('');
   out.push(`**${outcomeLabel(report)}:** ${statusSentence(report)}  `);
+  if (s.notEstablishedLine) out.push(`${s.notEstablishedLine}  `);
   out.push(`${report.checks.length} check(s): ${countsLine(s.counts)}.`);
   out.push('');
   out.push('| | |');
@@ -111,7 +112,10 @@ export function renderMarkdown(report: CertificationReport): string {
   if (missing.length > 0 && !report.error) {
     out.push('## Not established');
     out.push('');
-    out.push('These must checks did not run, so the requirement each one certifies was not established:');
+    out.push(
+      'These must checks did not run, so the requirement each one certifies was not established. ' +
+        'Those marked "environment" cannot be made from where the suite ran and do not block the outcome; the others make it incomplete.',
+    );
     out.push('');
     for (const m of missing) out.push(`- ${m.replace(/\n/g, ' ')}`);
     out.push('');

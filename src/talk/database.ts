@@ -15,7 +15,20 @@ export interface ServerInfoDatabase {
 
 export type ServerInfoResult =
   | { visible: true; database: ServerInfoDatabase; system: Record<string, unknown> }
-  | { visible: false; reason: string; status: number | null };
+  | {
+      visible: false;
+      reason: string;
+      status: number | null;
+      /**
+       * `environment` when no admin account was given (the run cannot see what only administrators
+       * see: src/verdict/types.ts NotRunClass), else `incomplete`; with what establishes it.
+       */
+      notRunClass: 'environment' | 'incomplete';
+      how: string;
+    };
+
+/** How to make the database visible to the suite. */
+export const ADMIN_HOW = 'set TALK_ADMIN_USER and TALK_ADMIN_PASSWORD to an administrator account (an app password of an admin works)';
 
 /** serverinfo's API; allowed for admins (or with an `NC-Token`), 401 for everyone else. */
 export const SERVERINFO_PATH = 'apps/serverinfo/api/v1/info?format=json&skipApps=true&skipUpdate=true';
@@ -25,12 +38,28 @@ export async function readServerInfo(admin: OcsClient): Promise<ServerInfoResult
   const res = await admin.get<{ server?: { database?: ServerInfoDatabase }; nextcloud?: { system?: Record<string, unknown> } }>(SERVERINFO_PATH, {
     expect: [200, 401, 403, 404],
   });
-  if (res.status === 404) return { visible: false, status: 404, reason: 'the serverinfo app is not enabled (GET …/apps/serverinfo/api/v1/info answered 404)' };
+  if (res.status === 404) {
+    return {
+      visible: false,
+      status: 404,
+      reason: 'the serverinfo app is not enabled (GET …/apps/serverinfo/api/v1/info answered 404)',
+      notRunClass: 'incomplete',
+      how: 'enable the serverinfo app (`occ app:enable serverinfo`), which ships with Nextcloud',
+    };
+  }
   if (res.status !== 200) {
-    return { visible: false, status: res.status, reason: `serverinfo refused the admin credentials (HTTP ${res.status}): the account given as admin is not an administrator` };
+    return {
+      visible: false,
+      status: res.status,
+      reason: `serverinfo refused the admin credentials (HTTP ${res.status}): the account given as admin is not an administrator`,
+      notRunClass: 'incomplete',
+      how: ADMIN_HOW,
+    };
   }
   const db = res.data?.server?.database;
-  if (!db || typeof db.type !== 'string') return { visible: false, status: 200, reason: 'serverinfo answered without `server.database`' };
+  if (!db || typeof db.type !== 'string') {
+    return { visible: false, status: 200, reason: 'serverinfo answered without `server.database`', notRunClass: 'incomplete', how: 'check that the serverinfo app is the one shipped with this Nextcloud version' };
+  }
   return { visible: true, database: { type: db.type, version: String(db.version ?? ''), size: db.size }, system: res.data.nextcloud?.system ?? {} };
 }
 

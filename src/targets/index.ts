@@ -197,6 +197,7 @@ export async function startTarget(config: Config, log: (line: string) => void): 
           probe,
           referenceControl: null,
           ...(config.turnRestrictedNetwork ? { restrictedTurn: { kind: 'declared' as const } } : {}),
+          ...(config.hosts ? { hosts: config.hosts } : {}),
         },
         stop: async () => {},
       };

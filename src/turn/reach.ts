@@ -56,3 +56,46 @@ export function udpStunAnswers(host: string, port: number, timeoutMs = REACH_TIM
     socket.send(packet, port, host);
   });
 }
+
+/** How a TURN URL's host name resolves from the machine running the browsers. */
+export type HostResolution =
+  | { host: string; resolves: true; via: 'IP literal' | 'host map' | 'DNS'; addresses: string[] }
+  | { host: string; resolves: false; via: 'DNS'; error: string };
+
+/** Longer than a resolver's usual answer, shorter than the browser's 10 s gathering. */
+export const RESOLVE_TIMEOUT_MS = 3_000;
+
+/**
+ * Resolves each host as the browser would: IP literals as they are, names of the run's host map
+ * (TALK_HOSTS, or the reference platform's TURN name: the browsers are launched to resolve those,
+ * src/browsers/trust.ts) from the map, everything else through the system resolver (getaddrinfo,
+ * which is what Chromium and Firefox use on Linux by default). A name that does not resolve here is
+ * one the browser cannot reach: Chromium reports it as icecandidateerror 701 like any other
+ * unreachable TURN server, so the check says which it was.
+ */
+export async function resolveHosts(hosts: readonly string[], map: Readonly<Record<string, string>> = {}, timeoutMs = RESOLVE_TIMEOUT_MS): Promise<HostResolution[]> {
+  const { lookup } = await import('node:dns/promises');
+  return Promise.all(
+    [...new Set(hosts)].map(async (host): Promise<HostResolution> => {
+      const bare = host.replace(/^\[(.*)\]$/, '$1');
+      if (net.isIP(bare)) return { host, resolves: true, via: 'IP literal', addresses: [bare] };
+      const mapped = map[host];
+      if (mapped) return { host, resolves: true, via: 'host map', addresses: [mapped] };
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const found = await Promise.race([
+          lookup(host, { all: true }),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEOUT' })), timeoutMs);
+          }),
+        ]);
+        return { host, resolves: true, via: 'DNS', addresses: found.map((a) => a.address) };
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        return { host, resolves: false, via: 'DNS', error: e.code ?? e.message };
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+}

@@ -5,10 +5,12 @@ import type {
   CheckDefinition,
   CheckResult,
   Evidence,
+  NotEstablished,
+  NotRunClass,
   Severity,
   Verdict,
 } from './types.ts';
-import { EXIT_UNUSABLE_INPUT, exitCodeFor } from './outcome.ts';
+import { EXIT_UNUSABLE_INPUT, type NotRunNote, exitCodeFor } from './outcome.ts';
 
 /**
  * From what the runner saw to verdicts and a certification. Pure functions over plain data: the
@@ -47,6 +49,10 @@ export interface CheckRun {
   skipReason: string | null;
   /** Why the runner did not run the test, from the run's context; see `didNotRunReason`. */
   didNotRunReason: string;
+  /** The `talk-certify:not-run` annotation of `evidence.notRun` (its class and how to establish the check), null when there is none. */
+  notRunNote?: NotRunNote | null;
+  /** The project's browser is not installed where the suite ran: its reason, else null (an environment limit). */
+  browserAbsent?: string | null;
 }
 
 export interface VerdictDecision {
@@ -131,6 +137,13 @@ export function firstLine(message: string, max = MAX_ERROR_DIAGNOSIS_CHARS): str
 /** `observed` of a check that recorded no evidence. */
 export const NOT_OBSERVED = 'not observed';
 
+/** How to establish a check the run did not reach. */
+export const RUN_AGAIN = 'run the certification again, to the end';
+/** How to establish a check a narrowed run left out. */
+export const RUN_EVERYTHING = 'run the whole certification (no --grep, --grep-invert or --project narrowing it)';
+/** How to establish the checks of a browser that is not installed where the suite ran. */
+export const INSTALL_BROWSER = 'install the browser on the machine that runs the suite (see its reason) and run again';
+
 /** Builds the result of one check from its run. */
 export function decideCheck(run: CheckRun): CheckResult {
   const def = run.definition;
@@ -148,6 +161,7 @@ export function decideCheck(run: CheckRun): CheckResult {
   let observed = evidence?.observed || NOT_OBSERVED;
   let diagnosis: string | null = null;
   let reason: string | null = null;
+  let notRun: { notRunClass: NotRunClass; establish: string | null } | null = null;
   if (verdict === 'fail' || verdict === 'warn') {
     diagnosis = evidence?.diagnosis ?? (decisive?.error ? firstLine(decisive.error) : 'the check failed without a diagnosis or error message');
     if (flaky) {
@@ -162,10 +176,17 @@ export function decideCheck(run: CheckRun): CheckResult {
   } else if (verdict === 'not-run') {
     if (run.attempts.some((a) => a.status === 'interrupted')) {
       reason = 'did not complete: the run was interrupted while the check was running';
+      notRun = { notRunClass: 'incomplete', establish: RUN_AGAIN };
     } else if (run.skipReason !== null) {
       reason = run.skipReason || 'skipped without a reason';
+      notRun = run.notRunNote
+        ? { notRunClass: run.notRunNote.class, establish: run.notRunNote.establish }
+        : run.browserAbsent
+          ? { notRunClass: 'environment', establish: INSTALL_BROWSER }
+          : { notRunClass: 'incomplete', establish: null };
     } else {
       reason = run.didNotRunReason;
+      notRun = { notRunClass: 'incomplete', establish: RUN_AGAIN };
     }
   }
 
@@ -184,10 +205,16 @@ export function decideCheck(run: CheckRun): CheckResult {
     reason,
     evidence: evidence?.details ?? {},
     remedy: verdict === 'fail' || verdict === 'warn' ? def.remedy : null,
+    ...(notRun ?? {}),
     attempts: run.attempts.length,
     flaky,
     durationMs: run.attempts.reduce((sum, a) => sum + a.durationMs, 0),
   };
+}
+
+/** The run stopped before its end (setup error, interrupted, timed out, maxFailures). */
+function runCutShort(ctx: RunContext): boolean {
+  return ctx.runError !== null || ctx.runStatus === 'interrupted' || ctx.runStatus === 'timedout' || ctx.maxFailuresReached !== null;
 }
 
 /** A check declared in the catalogue that no test of this run declared. */
@@ -213,6 +240,9 @@ export function notInRunResult(
     reason: notInRunReason(ctx, browser, noBrowserProject),
     evidence: {},
     remedy: null,
+    ...(browser?.notRunReason && !ctx.runError
+      ? { notRunClass: 'environment' as const, establish: INSTALL_BROWSER }
+      : { notRunClass: 'incomplete' as const, establish: runCutShort(ctx) ? RUN_AGAIN : RUN_EVERYTHING }),
     attempts: 0,
     flaky: false,
     durationMs: 0,
@@ -330,11 +360,17 @@ export interface CertificationInput {
  *
  * - NOT CERTIFIED when a `must` check failed, including one that passed only on retry: one
  *   observed failure of a `must` requirement is conclusive, whatever else did not run.
- * - INCOMPLETE when no `must` check failed but one did not run (admin credentials missing, run
- *   interrupted, check filtered out): we only certify what we observed, and the requirement the
- *   missing check certifies may well be unmet. Exception: checks of a browser that is not
- *   installed where the suite ran (`unavailableBrowsers`) are reported, with the reason, but say
- *   nothing about the platform and do not block.
+ * - INCOMPLETE when no `must` check failed but one did not run for a reason of class
+ *   `incomplete` (src/verdict/types.ts NotRunClass: the suite could not drive Talk's UI, no second
+ *   participant, run interrupted or narrowed): we only certify what we observed, and the
+ *   requirement the missing check certifies may well be unmet.
+ * - A `must` check not run for a reason of class `environment` (the browser is not installed
+ *   where the suite ran, this machine's network is not the restricted network the check needs, no
+ *   administrator account for what only administrators can read) does not block: nothing the
+ *   target did or lacked kept it from running, and no run from here could ever make it. It is
+ *   listed in `notEstablished` and `notEstablishedLine`, with how to establish it elsewhere, so a
+ *   CERTIFIED outcome always says what it does not cover. (`unavailableBrowsers` marks the
+ *   projects of absent browsers for reports whose checks carry no class.)
  * - INCOMPLETE as well when the run itself failed (global setup error) or produced no check at all:
  *   "no must check failed" is vacuously true of a run that tested nothing.
  * - `not-applicable` never blocks: the requirement does not exist on this platform (e.g. a
@@ -343,8 +379,7 @@ export interface CertificationInput {
  *
  * `certified` is true only for CERTIFIED. `exitCode` is the CLI's exit code for the outcome
  * (0 CERTIFIED, 1 NOT CERTIFIED, 3 INCOMPLETE; 2 when the run itself could not start, which the
- * CLI reports as unusable input: src/verdict/outcome.ts); `notEstablished` lists
- * each must check that did not run with its reason, whatever the status.
+ * CLI reports as unusable input: src/verdict/outcome.ts).
  */
 export function decideCertification(input: CertificationInput): CertificationReport['summary'] {
   const counts: Record<Verdict, number> = { pass: 0, fail: 0, warn: 0, 'not-applicable': 0, 'not-run': 0 };
@@ -353,9 +388,17 @@ export function decideCertification(input: CertificationInput): CertificationRep
   const mustFailed = must.filter((c) => c.verdict === 'fail').map(checkLabel);
   const unavailable = new Set(input.unavailableBrowsers ?? []);
   const browserAbsent = (c: CheckResult) => c.verdict === 'not-run' && c.project !== null && unavailable.has(c.project);
-  const mustNotRunResults = must.filter((c) => c.verdict === 'not-run' && !browserAbsent(c));
+  const classOf = (c: CheckResult): NotRunClass => (browserAbsent(c) ? 'environment' : (c.notRunClass ?? 'incomplete'));
+  const mustNotRunAll = must.filter((c) => c.verdict === 'not-run');
+  const mustNotRunResults = mustNotRunAll.filter((c) => classOf(c) === 'incomplete');
+  const environmentResults = mustNotRunAll.filter((c) => classOf(c) === 'environment');
   const mustNotRun = mustNotRunResults.map(checkLabel);
-  const notEstablished = mustNotRunResults.map((c) => ({ check: checkLabel(c), reason: c.reason || 'not run (no reason recorded)' }));
+  const notEstablished: NotEstablished[] = [...mustNotRunResults, ...environmentResults].map((c) => ({
+    check: checkLabel(c),
+    reason: c.reason || 'not run (no reason recorded)',
+    class: classOf(c),
+    how: c.establish ?? (browserAbsent(c) ? INSTALL_BROWSER : null),
+  }));
 
   let status: CertificationStatus;
   if (mustFailed.length > 0) status = 'not-certified';
@@ -387,9 +430,62 @@ export function decideCertification(input: CertificationInput): CertificationRep
   } else if (status === 'not-certified' && mustNotRun.length > 0) {
     notes.push(`Besides the failed check(s), ${mustNotRun.length} must check(s) did not run (see "Not established" for each reason).`);
   }
+  if (environmentResults.length > 0) {
+    notes.push(
+      `${environmentResults.length} must check(s) cannot be made from where the suite ran (not installed browser, network, credentials); ` +
+        'they do not block the outcome and are listed under "Not established" with how to establish them.',
+    );
+  }
   notes.push(...(input.notes ?? []));
 
-  return { certified: status === 'certified', status, counts, mustFailed, mustNotRun, notEstablished, exitCode: input.runError ? EXIT_UNUSABLE_INPUT : exitCodeFor(status), notes };
+  return {
+    certified: status === 'certified',
+    status,
+    counts,
+    mustFailed,
+    mustNotRun,
+    notEstablished,
+    notEstablishedLine: notEstablishedLine(notEstablished),
+    exitCode: input.runError ? EXIT_UNUSABLE_INPUT : exitCodeFor(status),
+    notes,
+  };
+}
+
+/**
+ * One line naming every must check not established, grouped by class and by how to establish
+ * them: `Not established — blocks the certification: call.media (chromium, firefox): <reason>; to
+ * establish: <how>. Not established here (environment, does not block): turn.relay.restricted
+ * (chromium, firefox): <reason>; to establish: <how>.` Empty when everything was established.
+ */
+export function notEstablishedLine(items: readonly NotEstablished[]): string {
+  const part = (cls: NotRunClass, title: string) => {
+    const mine = items.filter((n) => (n.class ?? 'incomplete') === cls);
+    if (mine.length === 0) return null;
+    // Group by what to do, then name the checks once each with their browsers.
+    const groups = new Map<string, NotEstablished[]>();
+    for (const n of mine) {
+      const key = `${n.reason}\u0000${n.how ?? ''}`;
+      groups.set(key, [...(groups.get(key) ?? []), n]);
+    }
+    const texts = [...groups.values()].map((g) => {
+      const byId = new Map<string, string[]>();
+      for (const n of g) {
+        const m = /^(.*) \((.*)\)$/.exec(n.check);
+        const [id, where] = m ? [m[1]!, m[2]!] : [n.check, ''];
+        byId.set(id, [...(byId.get(id) ?? []), ...(where ? [where] : [])]);
+      }
+      const names = [...byId].map(([id, where]) => (where.length ? `${id} (${where.join(', ')})` : id)).join(', ');
+      const first = g[0]!;
+      return `${names}: ${firstLine(first.reason, 200)}${first.how ? `; to establish: ${first.how}` : ''}`;
+    });
+    return `${title}: ${texts.join(' | ')}.`;
+  };
+  return [
+    part('incomplete', 'Not established, so the certification is incomplete'),
+    part('environment', 'Not established from where the suite ran (does not block)'),
+  ]
+    .filter((p): p is string => p !== null)
+    .join(' ');
 }
 
 /**

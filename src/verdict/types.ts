@@ -19,6 +19,31 @@ export type Provenance = 'observed' | 'reported' | 'inferred';
 /** Where a check runs: once per run from Node (`platform` project), or once per browser project. */
 export type RunsIn = 'node' | 'browser';
 
+/**
+ * Why a check did not run, in the two classes the certification rule distinguishes
+ * (src/verdict/decide.ts `decideCertification`):
+ * - `environment`: the place the suite ran from cannot make this check, through nothing the
+ *   target did or lacked: the browser is not installed here, this machine's network is not the
+ *   restricted network the check needs (and is not declared so), no administrator account was
+ *   given for what only administrators can read. It does not block a certification; the summary
+ *   lists it with how to establish it elsewhere.
+ * - `incomplete`: the check could not be established on what the run had (the suite could not
+ *   drive Talk's UI, the client was throttled, the run was interrupted or narrowed, a test user or
+ *   a second participant is missing, Talk is missing for it): the certification is INCOMPLETE.
+ */
+export type NotRunClass = 'environment' | 'incomplete';
+
+/** One must check the run did not establish, with why and how to establish it. */
+export interface NotEstablished {
+  /** `<id> (<browser or project>)`. */
+  check: string;
+  reason: string;
+  /** Absent in reports written before the classes existed (then: `incomplete`). */
+  class?: NotRunClass;
+  /** What to do to establish it; null when the reason already says it. */
+  how?: string | null;
+}
+
 export interface CheckDefinition {
   /** Stable id, `<area>.<subject>[.<aspect>]`; reports, Allure labels and self-tests key on it. */
   readonly id: string;
@@ -64,6 +89,10 @@ export interface CheckResult {
   diagnosis: string | null;
   /** Why the check did not run or does not apply. */
   reason: string | null;
+  /** For `not-run`: whose limit it was (see NotRunClass); absent on other verdicts and in older reports. */
+  notRunClass?: NotRunClass;
+  /** For `not-run`: how to establish the check (run from elsewhere, set a variable, …); null when the reason says it. */
+  establish?: string | null;
   evidence: Record<string, unknown>;
   remedy: string | null;
   /** How many times the check ran; >1 only when retries are configured. */
@@ -117,7 +146,13 @@ export interface CertificationReport {
      * (the certification cannot claim the requirement it certifies is met). Absent in reports
      * written before it existed.
      */
-    notEstablished?: { check: string; reason: string }[];
+    notEstablished?: NotEstablished[];
+    /**
+     * The one-line answer to "what does this outcome not cover, and how do I cover it": the must
+     * checks not established, grouped by how to establish them. Empty when everything was
+     * established. Absent in older reports.
+     */
+    notEstablishedLine?: string;
     /** The exit code of `npm run certify` for this outcome (src/verdict/outcome.ts). Absent in older reports. */
     exitCode?: number;
     notes: string[];

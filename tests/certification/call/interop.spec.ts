@@ -1,5 +1,5 @@
 import { check, test } from '../../../fixtures/call.ts';
-import { type LaunchedEngine, launchEngine } from '../../../fixtures/call-browsers.ts';
+import { BROWSER_HOW, type LaunchedEngine, launchEngine } from '../../../fixtures/call-browsers.ts';
 import { requireConnectedCall, runCall } from '../../../fixtures/call-flow.ts';
 
 const c = check('call.interop');
@@ -15,8 +15,8 @@ test(c.title, c.details, async ({ callSession, evidence, target }) => {
     launched.push(cr);
     const ff = await launchEngine('firefox', target);
     launched.push(ff);
-    if (!cr.browser) return evidence.notRun(`the Chromium ↔ Firefox call needs both browsers: ${cr.reason}`);
-    if (!ff.browser) return evidence.notRun(`the Chromium ↔ Firefox call needs both browsers: ${ff.reason}`);
+    if (!cr.browser) return evidence.notRun(`the Chromium ↔ Firefox call needs both browsers: ${cr.reason}`, { class: 'environment', how: BROWSER_HOW });
+    if (!ff.browser) return evidence.notRun(`the Chromium ↔ Firefox call needs both browsers: ${ff.reason}`, { class: 'environment', how: BROWSER_HOW });
     evidence.add('pair', { A: `${cr.label} ${cr.browser.version()}`, B: `${ff.label} ${ff.browser.version()}` }).add('browserTrust', [...cr.notes, ...ff.notes]);
     const run = await runCall(callSession, evidence, { a: cr.browser, b: ff.browser }, { forceRelay: false });
     requireConnectedCall(run, evidence, false);

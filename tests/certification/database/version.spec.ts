@@ -4,7 +4,7 @@ import { SUPPORTED_DATABASES, assessDatabase } from '../../../src/talk/database.
 const c = check('database.version');
 
 test(c.title, c.details, async ({ serverInfo, evidence }) => {
-  if (!serverInfo.visible) return evidence.notRun(`the database version is not visible: ${serverInfo.reason}`);
+  if (!serverInfo.visible) return evidence.notRun(`the database version is not visible: ${serverInfo.reason}`, { class: serverInfo.notRunClass, how: serverInfo.how });
   const db = assessDatabase(serverInfo.database);
   evidence.add('serverinfo', serverInfo.database).add('assessment', db).add('supportedRanges', SUPPORTED_DATABASES);
   // MariaDB and MySQL share dbtype `mysql`; which one it is comes from the version.

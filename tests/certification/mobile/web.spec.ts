@@ -1,6 +1,6 @@
 import { devices } from '@playwright/test';
 import { check, test } from '../../../fixtures/call.ts';
-import { launchEngine } from '../../../fixtures/call-browsers.ts';
+import { BROWSER_HOW, launchEngine } from '../../../fixtures/call-browsers.ts';
 import { logIn, requireConversationJoined } from '../../../fixtures/call-flow.ts';
 
 const c = check('mobile.web');
@@ -12,7 +12,7 @@ test.use({ trace: 'off' });
 test(c.title, c.details, async ({ callSession, evidence, target }) => {
   if (callSession.talkMissing) return evidence.notRun(callSession.talkMissing);
   const cr = await launchEngine('chromium', target);
-  if (!cr.browser) return evidence.notRun(`phone emulation (isMobile) needs Chromium: ${cr.reason}`);
+  if (!cr.browser) return evidence.notRun(`phone emulation (isMobile) needs Chromium: ${cr.reason}`, { class: 'environment', how: BROWSER_HOW });
   try {
     const phone = devices[PHONE]!;
     evidence.add('device', { name: PHONE, viewport: phone.viewport, userAgent: phone.userAgent, isMobile: phone.isMobile, hasTouch: phone.hasTouch }).add('browser', `${cr.label} ${cr.browser.version()}`);

@@ -4,6 +4,6 @@ const c = check('turn.relay.tcp');
 // The page receives Talk's TURN credentials; a trace would record them.
 test.use({ trace: 'off' });
 
-test(c.title, c.details, async ({ turnSettings, evidence, relayPage, browserName, relayBrowser }) => {
-  await certifyRelay('tcp', { turnSettings, evidence, page: relayPage, browserName, browserTrustNotes: relayBrowser.notes });
+test(c.title, c.details, async ({ turnSettings, evidence, relayPage, browserName, relayBrowser, target }) => {
+  await certifyRelay('tcp', { turnSettings, evidence, page: relayPage, browserName, browserTrustNotes: relayBrowser.notes, hosts: target.hosts });
 });
