@@ -197,6 +197,9 @@ export const envSchema = z
     if (env.TALK_REFERENCE_UI && target !== 'reference') {
       ctx.addIssue({ code: 'custom', path: ['TALK_REFERENCE_UI'], message: 'selects the web UI of the reference platform; unset it when certifying a URL or a testcontainers platform' });
     }
+    if (env.TALK_HOSTS && target !== 'url') {
+      ctx.addIssue({ code: 'custom', path: ['TALK_HOSTS'], message: 'maps host names of a server certified by URL (TALK_URL); the reference and testcontainers platforms resolve their own names' });
+    }
     if (env.TALK_PROFILE && target !== 'reference') {
       ctx.addIssue({ code: 'custom', path: ['TALK_PROFILE'], message: 'selects a fault profile of the reference platform; unset it when certifying a URL' });
     }

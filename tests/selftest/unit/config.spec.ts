@@ -76,3 +76,16 @@ test('load settings above the safety caps are refused unless explicitly overridd
   expect(problems({ TALK_LOAD_PARTICIPANTS: '50000', TALK_LOAD_OVERRIDE_CAPS: '1' })).toContain('TALK_LOAD_PARTICIPANTS');
   expect(problems({ TALK_LOAD_SENDERS: '10', TALK_LOAD_PARTICIPANTS: '5' })).toMatch(/TALK_LOAD_SENDERS must not exceed TALK_LOAD_PARTICIPANTS/);
 });
+
+test('TALK_HOSTS maps host names to addresses for a URL target, and refuses anything but name=address pairs', () => {
+  const base = { TALK_URL: 'https://cloud.example.com', TALK_USER: 'a', TALK_PASSWORD: 'b' };
+  expect(parseConfig({ ...base, TALK_HOSTS: 'turn.example.com=203.0.113.7, Cloud.Example.com=2001:db8::1' }).hosts).toEqual({
+    'turn.example.com': '203.0.113.7',
+    'cloud.example.com': '2001:db8::1',
+  });
+  expect(parseConfig(base).hosts).toBeUndefined();
+  expect(problems({ ...base, TALK_HOSTS: 'turn.example.com' })).toContain('TALK_HOSTS must be name=address pairs');
+  expect(problems({ ...base, TALK_HOSTS: 'turn.example.com=not-an-ip' })).toContain('got "turn.example.com=not-an-ip"');
+  expect(problems({ ...base, TALK_HOSTS: 'localhost=127.0.0.1' })).toContain('TALK_HOSTS must be name=address pairs');
+  expect(problems({ TALK_HOSTS: 'turn.example.com=203.0.113.7' })).toContain('TALK_HOSTS maps host names of a server certified by URL');
+});
