@@ -135,7 +135,8 @@ export function chatLoadObserved(r: ChatLoadOutcome): string {
   const statuses = r.statuses.length ? `; error answers: ${r.statuses.map((t) => `${t.count}× HTTP ${t.status}`).join(', ')}` : '';
   return (
     `${r.participants} participants, ${r.sent.acknowledged} of ${r.sent.attempted} messages accepted: ${latency}; ` +
-    `lost ${r.lost}, duplicated ${r.duplicated}, errors ${r.errorPercent} %${statuses}${r.aborted ? `; aborted: ${r.aborted}` : ''}`
+    `lost ${r.lost}, duplicated ${r.duplicated}, errors ${r.errorPercent} %${statuses}` +
+    `${r.joins && r.joins.failed > 0 ? `; ${r.joins.failed} of ${r.participants} participants could not join` : ''}${r.aborted ? `; aborted: ${r.aborted}` : ''}`
   );
 }
 

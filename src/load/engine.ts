@@ -349,7 +349,12 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
     }
   }
 
-  /** SignalingController::pullMessages: the internal signaling long poll a client in a conversation holds too. */
+  /**
+   * SignalingController::pullMessages: the internal signaling long poll a client in a conversation
+   * holds too. It finds the participant's Talk session in the PHP session (TalkSession::
+   * getSessionForRoom), so it needs the session cookie to stay logged in: the session-cookie
+   * clients send `cookie_test` with their login for that (see OcsAuthMode in src/talk/ocs.ts).
+   */
   async function signalingLoop(ocs: OcsClient): Promise<void> {
     while (!stop.signal.aborted) {
       counters.requests++;

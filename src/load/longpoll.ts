@@ -103,7 +103,9 @@ export async function probeStarvation(o: {
   // Every poller logs in (its session) before any poll is sent: the held measurement must not
   // include K password logins (~1 s of CPU each on a real PHP Nextcloud).
   const loginStart = nowMs();
-  await Promise.all(pollers.map((p) => p.login()));
+  // A login refused here (a front's limit, a throttle) is not thrown: that poller's poll logs in
+  // again and its failure is tallied with the held polls' errors, as before sessions.
+  await Promise.allSettled(pollers.map((p) => p.login()));
   const loginsMs = Math.round(nowMs() - loginStart);
 
   tallies = held;
