@@ -112,6 +112,13 @@ export interface Profile {
      * 500 `"…" is locked` (OCP\Lock\LockedException, nextcloud/server#17986).
      */
     firstLoginLockMs?: number;
+    /**
+     * A Basic login without the `cookie_test` cookie creates no session token, so a later request
+     * with only the session cookie is not logged in (lib/private/User/Session.php logClientIn →
+     * supportsCookies; validateSession), as on a real Nextcloud. Absent: the double keeps such
+     * sessions logged in (what older self-tests rely on).
+     */
+    sessionNeedsCookieTest?: boolean;
   };
   /**
    * The answer to a creation (POST cloud/users, POST v4/room) leaves only this many ms after the
@@ -336,6 +343,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     (p) => {
       p.php.passwordHashMs = 1_000;
       p.php.hashWorkers = 2;
+      p.php.sessionNeedsCookieTest = true;
     },
   ),
   'php-pool-30s': fault(
@@ -344,6 +352,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     (p) => {
       p.php.maxChildren = 12;
       p.php.holdAbandonedPolls = true;
+      p.php.sessionNeedsCookieTest = true;
     },
   ),
 };

@@ -184,7 +184,7 @@ export function sameSecret(a: string, b: string): boolean {
  * Session::logClientIn creates the session token that lets later requests with only the session
  * cookie in only when the Basic request carried the `cookie_test` cookie (supportsCookies);
  * otherwise it sets `cookie_test` (PHP setcookie without a path) and the session stays unbacked
- * (nextcloud/server lib/private/User/Session.php).
+ * (nextcloud/server lib/private/User/Session.php) — with profile php.sessionNeedsCookieTest.
  */
 export async function authenticate(ctx: Ctx, onBadCredentials: () => void): Promise<boolean> {
   const basic = await basicAuth(ctx);
@@ -203,7 +203,7 @@ export async function authenticate(ctx: Ctx, onBadCredentials: () => void): Prom
     ctx.user = basic.user;
     if (ctx.cookies['cookie_test'] !== undefined) {
       session.tokenBacked = true;
-    } else {
+    } else if (ctx.config.profile.php.sessionNeedsCookieTest) {
       session.tokenBacked = false;
       ctx.addCookie(`cookie_test=test; expires=${new Date(Date.now() + 3_600_000).toUTCString()}; Max-Age=3600`);
     }

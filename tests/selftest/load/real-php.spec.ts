@@ -28,6 +28,8 @@ const admin = { user: 'admin', password: 'admin-secret-17' };
 
 async function withDouble(change: (p: Profile) => void, body: (d: DoubleServer, res: LoadResources, ledgerDir: string) => Promise<void>, options: { createTimeoutMs?: number } = {}): Promise<void> {
   const profile = structuredClone(PROFILES.good);
+  // A real Nextcloud's sessions: the cookie alone counts only after a login with cookie_test.
+  profile.php.sessionNeedsCookieTest = true;
   change(profile);
   const store = new Store();
   store.addUser({ id: alice.user, password: alice.password, displayName: 'Alice', isAdmin: false });
