@@ -204,6 +204,8 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
   // Every participant's pending request and back-off timer listens for the stop (thousands of them).
   setMaxListeners(0, stop.signal);
   let aborted: string | null = null;
+  /** Failed join attempts (counted in `counters`, left out of the abort rate). */
+  let joinErrors = 0;
   const onOuter = () => {
     aborted ??= 'interrupted (Ctrl-C or the check ended)';
     stop.abort();
@@ -250,8 +252,12 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
       stop.abort();
       return;
     }
-    if (phase === 'join') return;
-    const errs = failures(counters);
+    if (phase === 'join') {
+      joinErrors++;
+      return;
+    }
+    // Join errors are judged by the join conditions (retried, counted), not by the abort rate.
+    const errs = failures(counters) - joinErrors;
     if (counters.requests >= ABORT_MIN_REQUESTS && (errs / counters.requests) * 100 > settings.maxErrorPercent) {
       aborted ??= `error rate ${((errs / counters.requests) * 100).toFixed(1)} % above the ${settings.maxErrorPercent} % threshold after ${counters.requests} requests`;
       stop.abort();
