@@ -117,6 +117,8 @@ export interface ChatLoadOutcome {
   counters: Counters;
   errorPercent: number;
   statuses: StatusTally[];
+  joins?: { joined: number; failed: number; retried: number; timeouts: number };
+  pollCeiling?: number | null;
 }
 
 export interface ChatLoadThresholds {
@@ -133,7 +135,8 @@ export function chatLoadObserved(r: ChatLoadOutcome): string {
   const statuses = r.statuses.length ? `; error answers: ${r.statuses.map((t) => `${t.count}× HTTP ${t.status}`).join(', ')}` : '';
   return (
     `${r.participants} participants, ${r.sent.acknowledged} of ${r.sent.attempted} messages accepted: ${latency}; ` +
-    `lost ${r.lost}, duplicated ${r.duplicated}, errors ${r.errorPercent} %${statuses}${r.aborted ? `; aborted: ${r.aborted}` : ''}`
+    `lost ${r.lost}, duplicated ${r.duplicated}, errors ${r.errorPercent} %${statuses}` +
+    `${r.joins && r.joins.failed > 0 ? `; ${r.joins.failed} of ${r.participants} participants could not join` : ''}${r.aborted ? `; aborted: ${r.aborted}` : ''}`
   );
 }
 
@@ -151,11 +154,20 @@ export function chatLoadConditions(r: ChatLoadOutcome, t: ChatLoadThresholds, co
   const p95 = r.delivery.percentilesMs['p95'] ?? 0;
   const conditions: [boolean, string][] = [];
   if (refusal) conditions.push([false, refusal]);
+  if (r.pollCeiling) {
+    conditions.push([
+      false,
+      `the server holds at most ${r.pollCeiling} concurrent long polls: ${r.joins?.timeouts ?? 0} joins timed out while exactly ${r.pollCeiling} of ${r.participants} participants were holding chat polls, and never more polled. ` +
+        `Every waiting Talk client holds one PHP worker for up to 30 s: raise PHP-FPM pm.max_children (and the web server's worker limits) above the number of concurrent Talk users, or use the High-performance backend`,
+    ]);
+  } else if (r.joins && r.joins.failed > 0) {
+    conditions.push([false, `${r.joins.failed} of ${r.participants} participants could not join the conversation after retries (${r.joins.timeouts} join attempts timed out; ${errorBreakdown(r.counters)})`]);
+  }
   conditions.push([r.aborted === null, `the run was aborted: ${r.aborted}`]);
   if (r.delivery.count === 0) {
     let why: string;
     if (refusal) why = `HTTP ${refused!.status} refusals, see above`;
-    else if (r.sent.attempted === 0) why = 'no message was sent (the run stopped before the senders started)';
+    else if (r.sent.attempted === 0) why = r.joins && r.joins.joined === 0 ? 'no message was sent: no participant could join the conversation' : 'no message was sent (the run stopped before the senders started)';
     else if (r.sent.acknowledged === 0) why = `none of the ${r.sent.attempted} sends was accepted (${errorBreakdown(r.counters)})`;
     else why = `${r.sent.acknowledged} messages were accepted but no poll ever returned one: the chat long poll does not deliver (${errorBreakdown(r.counters)})`;
     conditions.push([false, `no message was delivered to any participant (0 of ${r.deliveries.expected} expected deliveries, ${r.sent.acknowledged} of ${r.sent.attempted} sends accepted), so there is no delivery latency to judge: ${why}`]);

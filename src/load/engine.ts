@@ -24,6 +24,13 @@ export const ERROR_BACKOFF_MS = 1_000;
 export const SEND_TIMEOUT_MS = 15_000;
 /** How long after the last send the engine waits for stragglers before counting them lost. */
 export const DRAIN_MS = 10_000;
+/**
+ * A participant's join (its first request, often its login too) is tried this many times with
+ * JOIN_BACKOFF_MS between tries: many concurrent first joins can time out or meet a 500 on a busy
+ * server; one that never succeeds is counted and the run goes on without that participant.
+ */
+export const JOIN_ATTEMPTS = 3;
+export const JOIN_BACKOFF_MS = 1_000;
 /** Progress is reported this often. */
 export const PROGRESS_INTERVAL_MS = 1_000;
 
@@ -122,6 +129,10 @@ export interface ChatLoadPlan {
    * generator's own overhead (`npm run bench:load` stamps the reference double's responses).
    */
   responseStampHeader?: string;
+  /** Timeout of one join attempt (default REQUEST_TIMEOUT_MS); self-tests shorten it. */
+  joinTimeoutMs?: number;
+  /** The chat polls' `timeout` (Talk's client: 30); self-tests shorten it. */
+  pollTimeoutS?: number;
 }
 
 export interface LoadProgress {
@@ -158,6 +169,13 @@ export interface ChatLoadResult {
   histogram: ReturnType<LatencyRecorder['histogram']>;
   /** Server stamp → messages parsed, for polls that delivered messages; only with `responseStampHeader`. */
   overhead: LatencySummary | null;
+  /** Participants whose join succeeded (possibly after retries) and who failed all JOIN_ATTEMPTS; the lost figures count only joined ones. */
+  joins: { joined: number; failed: number; retried: number; timeouts: number };
+  /**
+   * Joins timed out while exactly this many participants were holding polls, and never more were:
+   * the server (its PHP-FPM pool) holds at most that many concurrent long polls. Null otherwise.
+   */
+  pollCeiling: number | null;
 }
 
 const sleepUntil = (atMs: number, signal: AbortSignal): Promise<void> =>
@@ -186,6 +204,8 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
   // Every participant's pending request and back-off timer listens for the stop (thousands of them).
   setMaxListeners(0, stop.signal);
   let aborted: string | null = null;
+  /** Failed join attempts (counted in `counters`, left out of the abort rate). */
+  let joinErrors = 0;
   const onOuter = () => {
     aborted ??= 'interrupted (Ctrl-C or the check ended)';
     stop.abort();
@@ -217,7 +237,7 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
   };
 
   /** A failed request that was sent at `startedMs`. */
-  const fail = (err: unknown, startedMs: number) => {
+  const fail = (err: unknown, startedMs: number, phase: 'join' | 'run' = 'run') => {
     if (stop.signal.aborted) return;
     const kind = classifyError(err);
     counters[kind]++;
@@ -232,32 +252,64 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
       stop.abort();
       return;
     }
-    const errs = failures(counters);
+    if (phase === 'join') {
+      joinErrors++;
+      return;
+    }
+    // Join errors are judged by the join conditions (retried, counted), not by the abort rate.
+    const errs = failures(counters) - joinErrors;
     if (counters.requests >= ABORT_MIN_REQUESTS && (errs / counters.requests) * 100 > settings.maxErrorPercent) {
       aborted ??= `error rate ${((errs / counters.requests) * 100).toFixed(1)} % above the ${settings.maxErrorPercent} % threshold after ${counters.requests} requests`;
       stop.abort();
     }
   };
-  const expectedDeliveries = () => acked.reduce((a, b) => a + b, 0) * N;
+  const joined = new Array<boolean>(N).fill(false);
+  let joinFailed = 0;
+  let joinRetried = 0;
+  let joinTimeouts = 0;
+  /** How many participants were polling each time a join timed out. */
+  const pollingAtJoinTimeouts = new Set<number>();
+  let peakPolling = 0;
+  const joinedCount = () => joined.filter(Boolean).length;
+  const expectedDeliveries = () => acked.reduce((a, b) => a + b, 0) * joinedCount();
 
   async function participant(i: number): Promise<void> {
     const ocs = plan.participants[i]!;
     await sleepUntil(t0 + (settings.rampUpS * 1000 * i) / N, stop.signal);
     if (stop.signal.aborted) return;
-    const joinStart = nowMs();
-    try {
-      counters.requests++;
-      // The Talk client joins the conversation (a Talk session) before it polls.
-      await ocs.post(`${SPREED}/v4/room/${token}/participants/active`, { force: true }, { signal: stop.signal });
-      counters.ok++;
-    } catch (err) {
-      fail(err, joinStart);
+    let joinedOk = false;
+    for (let attempt = 1; attempt <= JOIN_ATTEMPTS && !stop.signal.aborted; attempt++) {
+      const joinStart = nowMs();
+      try {
+        counters.requests++;
+        // The Talk client joins the conversation (a Talk session) before it polls.
+        await ocs.post(`${SPREED}/v4/room/${token}/participants/active`, { force: true }, { signal: stop.signal, ...(plan.joinTimeoutMs ? { timeoutMs: plan.joinTimeoutMs } : {}) });
+        counters.ok++;
+        joinedOk = true;
+        if (attempt > 1) joinRetried++;
+        break;
+      } catch (err) {
+        const kind = classifyError(err);
+        if (kind === 'timeouts') {
+          joinTimeouts++;
+          pollingAtJoinTimeouts.add(polling);
+        }
+        // Start-up errors are counted but do not abort the run by rate (only a throttle stops it at once).
+        fail(err, joinStart, 'join');
+        if (kind === 'throttled' || kind === 'otherStatus') break;
+        if (attempt < JOIN_ATTEMPTS) await sleepUntil(nowMs() + JOIN_BACKOFF_MS, stop.signal);
+      }
+    }
+    if (!joinedOk) {
+      joinFailed++;
       joinDone();
       return;
     }
+    joined[i] = true;
     joinDone();
     if (settings.signaling) signalingLoops.push(signalingLoop(ocs));
     polling++;
+    peakPolling = Math.max(peakPolling, polling);
     let lastKnown = plan.lastKnownMessageId;
     const mine = streams[i]!;
     try {
@@ -266,7 +318,7 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
         const pollStart = nowMs();
         try {
           const res = await ocs.get<{ message: string; messageType: string }[]>(`${SPREED}/v1/chat/${token}`, {
-            query: { lookIntoFuture: 1, timeout: CHAT_POLL_TIMEOUT_S, lastKnownMessageId: lastKnown, limit: 200, setReadMarker: 0 },
+            query: { lookIntoFuture: 1, timeout: plan.pollTimeoutS ?? CHAT_POLL_TIMEOUT_S, lastKnownMessageId: lastKnown, limit: 200, setReadMarker: 0 },
             expect: [200, 304],
             timeoutMs: LONG_POLL_TIMEOUT_MS,
             signal: stop.signal,
@@ -303,7 +355,12 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
     }
   }
 
-  /** SignalingController::pullMessages: the internal signaling long poll a client in a conversation holds too. */
+  /**
+   * SignalingController::pullMessages: the internal signaling long poll a client in a conversation
+   * holds too. It finds the participant's Talk session in the PHP session (TalkSession::
+   * getSessionForRoom), so it needs the session cookie to stay logged in: the session-cookie
+   * clients send `cookie_test` with their login for that (see OcsAuthMode in src/talk/ocs.ts).
+   */
   async function signalingLoop(ocs: OcsClient): Promise<void> {
     while (!stop.signal.aborted) {
       counters.requests++;
@@ -356,7 +413,8 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
   await Promise.race([everyoneJoined, new Promise((r) => (joinTimer = setTimeout(r, settings.rampUpS * 1000 + SEND_TIMEOUT_MS))), new Promise((r) => stop.signal.addEventListener('abort', r, { once: true }))]);
   clearTimeout(joinTimer);
   const sendStart = nowMs() + ERROR_BACKOFF_MS;
-  const total = Math.round(settings.ratePerS * settings.durationS);
+  // Nobody to deliver to: nothing is sent (no latency or loss figures for messages never sent).
+  const total = joinedCount() === 0 && joinedOrFailed === N ? 0 : Math.round(settings.ratePerS * settings.durationS);
   const sends: Promise<void>[] = [];
   for (let k = 0; k < total && !stop.signal.aborted; k++) {
     await sleepUntil(sendStart + (k * 1000) / settings.ratePerS, stop.signal);
@@ -384,7 +442,9 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
   let lost = 0;
   let duplicated = 0;
   let outOfOrder = 0;
-  for (const row of streams) {
+  for (const [i, row] of streams.entries()) {
+    // A participant that never joined never polled: its deliveries were never expected.
+    if (!joined[i]) continue;
     row.forEach((st, s) => {
       lost += st.lost(acked[s]!, failedSends[s]!);
       duplicated += st.duplicated;
@@ -400,7 +460,7 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
     durationMs: Math.round(durationMs),
     aborted,
     sent: { attempted, acknowledged: attempted - failedCount, failed: failedCount },
-    deliveries: { expected: (attempted - failedCount) * N, received },
+    deliveries: { expected: (attempted - failedCount) * joinedCount(), received },
     delivery: delivery.summary(),
     send: sendLatency.summary(),
     lost,
@@ -412,6 +472,8 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
     timeline: delivery.timeline(),
     histogram: delivery.histogram(),
     overhead: overhead?.summary() ?? null,
+    joins: { joined: joinedCount(), failed: joinFailed, retried: joinRetried, timeouts: joinTimeouts },
+    pollCeiling: joinTimeouts > 0 && pollingAtJoinTimeouts.size === 1 && [...pollingAtJoinTimeouts][0]! > 0 && [...pollingAtJoinTimeouts][0] === peakPolling && peakPolling < N ? peakPolling : null,
   };
   delivery.destroy();
   sendLatency.destroy();

@@ -53,7 +53,19 @@ export interface StarvationResult {
   pollErrors: Partial<Record<ErrorKind, number>>;
   /** Error answers (of the probes and the held polls, while K polls were held) by HTTP status: tells a refusing front from a starved pool. */
   statuses: StatusTally[];
+  /** ms the K pollers needed to log in (one session each) before their polls were sent: not part of the held measurement. */
+  loginsMs: number;
+  /** How the check ended its polls: all answered, or still open after the bound (and how long it waited for them). */
+  drain: { waitedMs: number; stillOpen: number };
 }
+
+/**
+ * After the check, a poll still open keeps its PHP worker until its timeout even if the client
+ * disconnects (PHP notices only when it writes): the check waits for its polls' own answers (304
+ * at the timeout), bounded by this much after the last one was sent, so the next check does not
+ * start against a pool still full of this one's polls.
+ */
+export const DRAIN_BOUND_EXTRA_MS = 5_000;
 
 /**
  * K chat long polls held open (each its own session), then ordinary requests timed, then one
@@ -67,7 +79,10 @@ export async function probeStarvation(o: {
   token: string;
   deliveryBoundMs: number;
   tag: string;
+  /** The polls' `timeout` (Talk's client: 30); self-tests shorten it. */
+  pollTimeoutS?: number;
 }): Promise<StarvationResult> {
+  const pollTimeoutS = o.pollTimeoutS ?? CHAT_POLL_TIMEOUT_S;
   const { http, sender, pollers, token } = o;
   const held = new StatusTallies();
   let tallies: StatusTallies | undefined;
@@ -85,8 +100,21 @@ export async function probeStarvation(o: {
   for (let i = 0; i < STATUS_SAMPLES; i++) idleStatus.push(await status());
   const idleSend = await send(`[${o.tag}] idle`);
 
+  // Every poller logs in (its session) before any poll is sent: the held measurement must not
+  // include K password logins (~1 s of CPU each on a real PHP Nextcloud).
+  const loginStart = nowMs();
+  // A login refused here (a front's limit, a throttle) is not thrown: that poller's poll logs in
+  // again and its failure is tallied with the held polls' errors, as before sessions.
+  await Promise.allSettled(pollers.map((p) => p.login()));
+  const loginsMs = Math.round(nowMs() - loginStart);
+
   tallies = held;
   const stop = new AbortController();
+  /** Set once the measurement is over: no new polls; those open are waited for (drained). */
+  let finishing = false;
+  const open = new Map<number, number>();
+  let lastPollSent = nowMs();
+  let pollSeq = 0;
   const pollErrors: Partial<Record<ErrorKind, number>> = {};
   let sendStarted = Number.POSITIVE_INFINITY;
   let delivered = 0;
@@ -95,15 +123,18 @@ export async function probeStarvation(o: {
   const everyone = new Promise<void>((r) => (allIn = r));
   const polls = pollers.map(async (p) => {
     let lastKnown = lastId;
-    while (!stop.signal.aborted) {
+    while (!stop.signal.aborted && !finishing) {
       const started = nowMs();
+      const id = pollSeq++;
+      open.set(id, started);
+      lastPollSent = started;
       try {
         const r = await p.get<{ message: string }[]>(`${SPREED}/v1/chat/${token}`, {
-          query: { lookIntoFuture: 1, timeout: CHAT_POLL_TIMEOUT_S, lastKnownMessageId: lastKnown, setReadMarker: 0 },
+          query: { lookIntoFuture: 1, timeout: pollTimeoutS, lastKnownMessageId: lastKnown, setReadMarker: 0 },
           expect: [200, 304],
           timeoutMs: LONG_POLL_TIMEOUT_MS,
           signal: stop.signal,
-        });
+        }).finally(() => open.delete(id));
         if (r.status === 304) continue;
         lastKnown = Number(r.headers['x-chat-last-given']) || lastKnown;
         if ((r.data ?? []).some((m) => m.message === `[${o.tag}] held`)) {
@@ -129,6 +160,16 @@ export async function probeStarvation(o: {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([everyone, new Promise((r) => (timer = setTimeout(r, remaining)))]);
   clearTimeout(timer);
+  // Drain: no new polls; the open ones end by themselves at their timeout (or earlier with a
+  // message). Aborting them would not free their PHP workers, only hide them from the next check.
+  finishing = true;
+  const drainStart = nowMs();
+  const bound = lastPollSent + pollTimeoutS * 1000 + DRAIN_BOUND_EXTRA_MS - drainStart;
+  let drainTimer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.allSettled(polls), new Promise((r) => (drainTimer = setTimeout(r, Math.max(0, bound))))]);
+  clearTimeout(drainTimer);
+  const stillOpen = open.size;
+  const waitedMs = Math.round(nowMs() - drainStart);
   stop.abort();
   await Promise.allSettled(polls);
   return {
@@ -139,6 +180,8 @@ export async function probeStarvation(o: {
     deliveryMs: delivered === pollers.length ? Math.round(slowest) : null,
     pollErrors,
     statuses: held.list(),
+    loginsMs,
+    drain: { waitedMs, stillOpen },
   };
 }
 

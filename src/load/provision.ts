@@ -5,7 +5,7 @@ import type { Credentials } from '../config/index.ts';
 import { registerSecret } from '../redact/index.ts';
 import { HttpClient, createDispatcher } from '../talk/http.ts';
 import { TalkError } from '../talk/errors.ts';
-import { OcsClient, type OcsRequest, type OcsResult } from '../talk/ocs.ts';
+import { type OcsAuthMode, OcsClient, type OcsRequest, type OcsResult } from '../talk/ocs.ts';
 
 const SPREED = 'apps/spreed/api';
 /** Talk's group conversation (docs/constants.md). */
@@ -29,6 +29,14 @@ export interface BruteforceState {
 }
 
 /**
+ * How the load clients authenticate: a session per client, as Talk's web client has (one
+ * password login per client, then the session cookie; see OcsAuthMode). Per-request Basic auth
+ * would make a real PHP Nextcloud hash the password on every poll and send (~1 s of CPU each),
+ * and the load figures would measure password hashing instead of Talk.
+ */
+export const LOAD_AUTH_MODE: OcsAuthMode = 'session-cookie';
+
+/**
  * An OcsClient whose requests the LoadResources can stop: every request started before cleanup
  * is aborted and awaited before the conversations and users are deleted. Otherwise a join or a
  * poll still in flight (a run cut short by Ctrl-C or the test's timeout) reaches Talk after its
@@ -41,7 +49,7 @@ class StoppableOcsClient extends OcsClient {
     credentials: Credentials,
     private readonly owner: LoadResources,
   ) {
-    super(http, credentials);
+    super(http, credentials, { auth: LOAD_AUTH_MODE });
   }
 
   override request<T = unknown>(path: string, req: OcsRequest = {}): Promise<OcsResult<T>> {
@@ -70,14 +78,36 @@ export class LoadResources {
   /** Aborted when cleanup starts: stops every request of the check still in flight. */
   private readonly stopper = new AbortController();
   private readonly inFlight = new Set<Promise<unknown>>();
+  /**
+   * Creations whose request failed (a timeout, a reset): the server may still have created the
+   * object. Cleanup looks them up by the exact name the ledger's intent recorded and deletes them.
+   */
+  private readonly uncertain: { kind: 'conversation' | 'user'; name: string; owner: OcsClient }[] = [];
 
   constructor(
     readonly target: LoadTargetInfo,
     readonly worker: number,
     /** Records every user and conversation the moment it exists, so a killed run can be swept. */
     private readonly ledger?: Ledger,
+    /** Timeout of a creation request (default: REQUEST_TIMEOUT_MS); self-tests shorten it. */
+    private readonly options: { createTimeoutMs?: number } = {},
   ) {
     this.dispatcher = createDispatcher(target.caFile);
+  }
+
+  /** The load clients' authentication, for the evidence. */
+  get authMode(): OcsAuthMode {
+    return LOAD_AUTH_MODE;
+  }
+
+  /** Runs a creation; a failure leaves the name to reconcile in cleanup (the server may have created it anyway). */
+  private async creating<T>(kind: 'conversation' | 'user', name: string, owner: OcsClient, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      this.uncertain.push({ kind, name, owner });
+      throw err;
+    }
   }
 
   /**
@@ -112,10 +142,16 @@ export class LoadResources {
     const name = `${this.target.runId}-w${this.worker} ${purpose}`;
     // Write-ahead (see src/ledger): the exact name before the request, the token after.
     this.ledger?.intent('conversation', name, this.target.url, owner.user ?? 'anonymous');
-    const res = await owner.post<{ token: string }>(`${SPREED}/v4/room`, { roomType: ROOM_TYPE_GROUP, roomName: name }, { expect: [200, 201] });
+    const res = await this.creating('conversation', name, owner, () =>
+      owner.post<{ token: string }>(`${SPREED}/v4/room`, { roomType: ROOM_TYPE_GROUP, roomName: name }, { expect: [200, 201], ...this.createTimeout() }),
+    );
     this.ledger?.created('conversation', res.data.token, this.target.url, owner.user ?? 'anonymous', name);
     this.rooms.push({ token: res.data.token, owner });
     return res.data.token;
+  }
+
+  private createTimeout(): { timeoutMs?: number } {
+    return this.options.createTimeoutMs ? { timeoutMs: this.options.createTimeoutMs } : {};
   }
 
   async lastMessageId(owner: OcsClient, token: string): Promise<number> {
@@ -134,7 +170,7 @@ export class LoadResources {
         const password = randomBytes(18).toString('base64url');
         registerSecret(password);
         this.ledger?.intent('user', id, this.target.url, admin.user);
-        await adminClient.post('cloud/users', { userid: id, password });
+        await this.creating('user', id, adminClient, () => adminClient.post('cloud/users', { userid: id, password }, this.createTimeout()));
         this.ledger?.created('user', id, this.target.url, admin.user, id);
         this.users.push(id);
         await owner.post(`${SPREED}/v4/room/${token}/participants`, { newParticipant: id, source: 'users' });
@@ -177,8 +213,36 @@ export class LoadResources {
     const problems: string[] = [];
     this.stopper.abort();
     await Promise.allSettled([...this.inFlight]);
-    // Cleanup's own clients: the check's clients send nothing any more.
-    const plain = (c: OcsClient) => new OcsClient(new HttpClient(this.target.url, { caFile: this.target.caFile, dispatcher: this.dispatcher }), c.credentials);
+    // Cleanup's own clients: the check's clients send nothing any more. One session per login.
+    const sessions = new Map<string, OcsClient>();
+    const plain = (c: OcsClient | Credentials) => {
+      const creds = c instanceof OcsClient ? c.credentials : c;
+      const key = creds?.user ?? '';
+      let client = sessions.get(key);
+      if (!client) sessions.set(key, (client = new OcsClient(new HttpClient(this.target.url, { caFile: this.target.caFile, dispatcher: this.dispatcher }), creds, { auth: LOAD_AUTH_MODE })));
+      return client;
+    };
+    // Creations that failed client-side may have succeeded server-side: find them by the exact
+    // (run-unique) name of their ledger intent, never by a pattern.
+    for (const u of this.uncertain.splice(0)) {
+      try {
+        if (u.kind === 'conversation') {
+          const rooms = (await plain(u.owner).get<{ token: string; name: string }[]>(`${SPREED}/v4/room`)).data ?? [];
+          for (const r of rooms.filter((x) => x.name === u.name)) {
+            this.ledger?.created('conversation', r.token, this.target.url, u.owner.user ?? 'anonymous', u.name);
+            this.rooms.push({ token: r.token, owner: u.owner });
+          }
+        } else if (this.target.admin) {
+          const res = await plain(this.target.admin).get(`cloud/users/${encodeURIComponent(u.name)}`, { expect: [200, 404] });
+          if (res.status === 200 && !this.users.includes(u.name)) {
+            this.ledger?.created('user', u.name, this.target.url, this.target.admin.user, u.name);
+            this.users.push(u.name);
+          }
+        }
+      } catch (e) {
+        problems.push(`${u.kind} "${u.name}" (creation failed, may exist): ${String(e)}`);
+      }
+    }
     for (const r of this.rooms.splice(0)) {
       await plain(r.owner)
         .delete(`${SPREED}/v4/room/${r.token}`, { expect: [200, 404] })
@@ -186,7 +250,7 @@ export class LoadResources {
         .catch((e: unknown) => problems.push(`conversation ${r.token}: ${String(e)}`));
     }
     if (this.users.length && this.target.admin) {
-      const admin = new OcsClient(new HttpClient(this.target.url, { caFile: this.target.caFile, dispatcher: this.dispatcher }), this.target.admin);
+      const admin = plain(this.target.admin);
       for (const id of this.users.splice(0)) {
         await admin
           .delete(`cloud/users/${encodeURIComponent(id)}`)

@@ -92,7 +92,39 @@ export interface Profile {
      * front of a full pool (a waiting long poll holds a worker). null = not a bottleneck.
      */
     maxChildren: number | null;
+    /**
+     * Server time one Basic login with the account's login password costs (password_verify of a
+     * bcrypt/argon2 hash: ~1 s of CPU on a real PHP Nextcloud), serialised through `hashWorkers`
+     * slots (the CPU cores PHP-FPM workers hash on). Session (cookie) requests cost nothing extra.
+     * Absent: free.
+     */
+    passwordHashMs?: number;
+    /** Concurrent password hashes (CPU cores); default 2. */
+    hashWorkers?: number;
+    /**
+     * A chat or signaling long poll keeps its PHP worker for its full timeout (30 s) even when the
+     * client went away: PHP notices a closed connection only when it writes, and the poll sleeps.
+     */
+    holdAbandonedPolls?: boolean;
+    /**
+     * A new user's first login copies the skeleton files (Session::prepareUserLogin) for this many
+     * ms; without Redis file locking, another login of the same user meanwhile fails with HTTP
+     * 500 `"…" is locked` (OCP\Lock\LockedException, nextcloud/server#17986).
+     */
+    firstLoginLockMs?: number;
+    /**
+     * A Basic login without the `cookie_test` cookie creates no session token, so a later request
+     * with only the session cookie is not logged in (lib/private/User/Session.php logClientIn →
+     * supportsCookies; validateSession), as on a real Nextcloud. Absent: the double keeps such
+     * sessions logged in (what older self-tests rely on).
+     */
+    sessionNeedsCookieTest?: boolean;
   };
+  /**
+   * The answer to a creation (POST cloud/users, POST v4/room) leaves only this many ms after the
+   * object exists (a slow server): a client that gave up earlier did create it.
+   */
+  creationResponseDelayMs?: number;
   /** Chat delivery faults of the Talk double's long poll (ChatManager::waitForNewMessages). */
   chat: {
     /** A poll that found new messages answers only after this delay (a slow database or cache). */
@@ -302,6 +334,25 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     "Talk's JavaScript bundle of the conversation page is missing from the app folder (a broken update or a web server that does not serve apps/spreed/js/): it answers 404, so the page loads but has no call button.",
     (p) => {
       p.talkBundleMissing = true;
+    },
+  ),
+  // Issue 17: a real PHP Nextcloud's costs that the load checks must not measure.
+  'password-hashing': fault(
+    'password-hashing',
+    'Every Basic login with a login password costs 1 s of server time (password hashing, 2 cores), as on a real PHP Nextcloud; session requests are cheap. Clients that log in on every request measure hashing, not Talk.',
+    (p) => {
+      p.php.passwordHashMs = 1_000;
+      p.php.hashWorkers = 2;
+      p.php.sessionNeedsCookieTest = true;
+    },
+  ),
+  'php-pool-30s': fault(
+    'php-pool-30s',
+    'PHP-FPM pool of 12 workers (pm.max_children = 12) in which a long poll keeps its worker for its full 30 s even after the client disconnected, and requests beyond 12 queue.',
+    (p) => {
+      p.php.maxChildren = 12;
+      p.php.holdAbandonedPolls = true;
+      p.php.sessionNeedsCookieTest = true;
     },
   ),
 };

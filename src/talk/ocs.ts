@@ -1,7 +1,7 @@
 import type { Credentials } from '../config/index.ts';
 import { redactText } from '../redact/index.ts';
 import { THROTTLE_REMEDY, TalkError, truncateBody } from './errors.ts';
-import type { HttpClient, HttpRequest, HttpResponse } from './http.ts';
+import { type HttpClient, type HttpRequest, type HttpResponse, REQUEST_TIMEOUT_MS } from './http.ts';
 
 /** The OCS envelope (NC 32: lib/private/AppFramework/OCS/V2Response.php). */
 export interface OcsEnvelope<T> {
@@ -22,29 +22,117 @@ export interface OcsRequest extends Omit<HttpRequest, 'headers'> {
 }
 
 /**
+ * How a client authenticates after its first request:
+ * - `basic`: HTTP Basic on every request (the default; one-off requests of the checks).
+ * - `session-cookie`: what Talk's web client does — one login, then the session cookie alone.
+ *   The first request logs in with Basic and the `cookie_test` cookie, without which Nextcloud
+ *   creates no session token and a later request with only the cookie is not logged in
+ *   (lib/private/User/Session.php: logClientIn → supportsCookies → createSessionToken;
+ *   validateSession). Every later request sends the session cookie without Authorization, so a
+ *   real PHP Nextcloud hashes the password once per client, not once per request (~1 s of CPU
+ *   each with bcrypt/argon2). Requests wait for that first login; a 401 logs in again once.
+ */
+export type OcsAuthMode = 'basic' | 'session-cookie';
+
+export interface OcsClientOptions {
+  auth?: OcsAuthMode;
+  /**
+   * Retry HTTP 500 "… is locked" (OCP\Lock\LockedException) a few times with a short back-off:
+   * a Nextcloud without Redis file locking answers it to a second request of a new user while
+   * its first login copies the skeleton files (nextcloud/server#17986); a client retrying later
+   * succeeds. Default: on with `session-cookie`.
+   */
+  retryLocked?: boolean;
+}
+
+/** Attempts and back-off for a 500 "is locked": 0.25 + 0.5 + 1 + 2 s, bounded. */
+export const LOCKED_RETRY_DELAYS_MS = [250, 500, 1_000, 2_000];
+const LOCKED_RE = /is locked/i;
+
+/**
  * OCS API client: `/ocs/v2.php/<path>`, JSON, `OCS-APIRequest: true` (without it Nextcloud
  * answers 412 "CSRF check failed" even to Basic auth), HTTP Basic with a password or app
- * password. One instance = one login = one cookie jar, so Talk's session (stored in the PHP
- * session) survives from join to call to signaling, and Nextcloud sees one session per user
- * instead of a login per request.
+ * password, or a session (OcsAuthMode). One instance = one login = one cookie jar, so Talk's
+ * session (stored in the PHP session) survives from join to call to signaling.
  */
 export class OcsClient {
+  private sessionReady = false;
+  private loggingIn: Promise<void> | null = null;
+  /** Logins with the password this client sent (Basic requests). */
+  passwordLogins = 0;
+
   constructor(
     readonly http: HttpClient,
     readonly credentials?: Credentials,
+    readonly options: OcsClientOptions = {},
   ) {}
 
   get user(): string | undefined {
     return this.credentials?.user;
   }
 
+  get authMode(): OcsAuthMode {
+    return this.options.auth === 'session-cookie' && this.credentials && this.http.jar ? 'session-cookie' : 'basic';
+  }
+
+  /**
+   * Session mode: logs in once (GET cloud/user with Basic and `cookie_test`), so the next
+   * requests carry only the session cookie. Concurrent callers share one login. No-op in basic mode.
+   */
+  async login(signal?: AbortSignal, timeoutMs?: number): Promise<void> {
+    if (this.authMode !== 'session-cookie' || this.sessionReady) return;
+    if (!this.loggingIn) {
+      this.loggingIn = (async () => {
+        // Nextcloud's own cookie_test is set without a path (the request's directory): set it for the whole instance.
+        await this.http.jar!.setCookie('cookie_test=test; Path=/', this.http.baseUrl, { ignoreError: true });
+        await this.send('cloud/user', { method: 'GET', ...(signal ? { signal } : {}), ...(timeoutMs ? { timeoutMs } : {}) }, true);
+        this.sessionReady = true;
+      })().finally(() => (this.loggingIn = null));
+    }
+    await this.loggingIn;
+  }
+
   async request<T = unknown>(path: string, req: OcsRequest = {}): Promise<OcsResult<T>> {
+    if (this.authMode === 'session-cookie') {
+      // The login is an ordinary request: at most this request's timeout (a long poll's 40 s is not a login's).
+      const loginTimeout = Math.min(req.timeoutMs ?? REQUEST_TIMEOUT_MS, REQUEST_TIMEOUT_MS);
+      await this.login(req.signal, loginTimeout);
+      try {
+        return await this.send<T>(path, req, false);
+      } catch (err) {
+        // The session ended (expired, or the server dropped it): log in again once.
+        if (err instanceof TalkError && err.details.status === 401) {
+          this.sessionReady = false;
+          await this.login(req.signal, loginTimeout);
+          return this.send<T>(path, req, false);
+        }
+        throw err;
+      }
+    }
+    return this.send<T>(path, req, true);
+  }
+
+  private async send<T>(path: string, req: OcsRequest, withPassword: boolean): Promise<OcsResult<T>> {
+    const retryLocked = this.options.retryLocked ?? this.authMode === 'session-cookie';
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.once<T>(path, req, withPassword);
+      } catch (err) {
+        const delay = LOCKED_RETRY_DELAYS_MS[attempt];
+        if (!retryLocked || delay === undefined || req.signal?.aborted || !(err instanceof TalkError) || err.details.status !== 500 || !LOCKED_RE.test(err.details.body ?? '')) throw err;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private async once<T>(path: string, req: OcsRequest, withPassword: boolean): Promise<OcsResult<T>> {
     const headers: Record<string, string> = {
       'ocs-apirequest': 'true',
       accept: 'application/json',
       ...req.headers,
     };
-    if (this.credentials) {
+    if (this.credentials && withPassword) {
+      this.passwordLogins++;
       headers['authorization'] = `Basic ${Buffer.from(`${this.credentials.user}:${this.credentials.password}`).toString('base64')}`;
     }
     const method = req.method ?? 'GET';

@@ -163,8 +163,19 @@ export class Ctx {
       this.sendSessionCookies();
     }
     this.sendSameSiteCookies();
+    if (this.session.userId && this.session.tokenBacked === false && !/^Basic /i.test(this.header('authorization'))) {
+      // Only the cookie: Session::tryTokenLogin/validateSession find no session token for this
+      // session id (the Basic login that started it came without `cookie_test`) → not logged in.
+      this.session.userId = null;
+      this.session.talk.clear();
+    }
     if (this.session.userId) this.user = this.store.users.get(this.session.userId) ?? null;
     return this.session;
+  }
+
+  /** A Set-Cookie of its own (PHP setcookie()). */
+  addCookie(cookie: string): void {
+    this.setCookies.push(cookie);
   }
 
   sendSessionCookies(): void {

@@ -129,13 +129,15 @@ function xmlNode(name: string, value: unknown, depth: number, lines: string[]): 
 }
 
 /** Basic credentials of the request: none, the user they log in, or rejected. */
-export function basicAuth(ctx: Ctx): { kind: 'none' } | { kind: 'ok'; user: User } | { kind: 'bad' } {
+export async function basicAuth(ctx: Ctx): Promise<{ kind: 'none' } | { kind: 'ok'; user: User } | { kind: 'bad' }> {
   const h = ctx.header('authorization');
   if (!/^Basic /i.test(h)) return { kind: 'none' };
   const decoded = Buffer.from(h.slice(6).trim(), 'base64').toString('utf8');
   const i = decoded.indexOf(':');
   if (i < 0) return { kind: 'bad' };
   const user = ctx.store.users.get(decoded.slice(0, i));
+  // Manager::checkPasswordNoLogging → password_verify: the expensive part of a Basic login.
+  if (user) await hashPassword(ctx);
   // A disabled account is refused like a wrong password (Session::loginWithPassword throws
   // LoginException "User disabled"; ocs/v1.php answers 401 Unauthorised either way).
   if (!user || !sameSecret(user.password, decoded.slice(i + 1)) || !user.enabled) {
@@ -143,6 +145,29 @@ export function basicAuth(ctx: Ctx): { kind: 'none' } | { kind: 'ok'; user: User
     return { kind: 'bad' };
   }
   return { kind: 'ok', user };
+}
+
+/**
+ * password_verify of a login password (profile php.passwordHashMs): that much server time on one
+ * of `hashWorkers` CPU cores, queued when all are busy. Simulated with timers (the double stays
+ * responsive); the PHP worker of the request stays busy meanwhile, as it does in PHP-FPM.
+ */
+async function hashPassword(ctx: Ctx): Promise<void> {
+  ctx.store.passwordChecks++;
+  const ms = ctx.config.profile.php.passwordHashMs ?? 0;
+  if (ms <= 0) return;
+  const cores = ctx.config.profile.php.hashWorkers ?? 2;
+  const h = ctx.store.hashing;
+  if (h.busy >= cores) await new Promise<void>((resolve) => h.waiting.push(resolve));
+  else h.busy++;
+  try {
+    await new Promise((r) => setTimeout(r, ms));
+  } finally {
+    // Hand the core to the next hash in line (busy stays counted for it), or free it.
+    const next = h.waiting.shift();
+    if (next) next();
+    else h.busy--;
+  }
 }
 
 export function sameSecret(a: string, b: string): boolean {
@@ -153,11 +178,16 @@ export function sameSecret(a: string, b: string): boolean {
 
 /**
  * Logs the request in: Basic credentials (which also log the PHP session in, as
- * Session::tryBasicAuthLogin does) or the session cookie. Returns false after answering a
- * wrong password.
+ * Session::tryBasicAuthLogin does) or the session cookie. Returns false after answering (a wrong
+ * password, or a first login still copying the skeleton).
+ *
+ * Session::logClientIn creates the session token that lets later requests with only the session
+ * cookie in only when the Basic request carried the `cookie_test` cookie (supportsCookies);
+ * otherwise it sets `cookie_test` (PHP setcookie without a path) and the session stays unbacked
+ * (nextcloud/server lib/private/User/Session.php) — with profile php.sessionNeedsCookieTest.
  */
-export function authenticate(ctx: Ctx, onBadCredentials: () => void): boolean {
-  const basic = basicAuth(ctx);
+export async function authenticate(ctx: Ctx, onBadCredentials: () => void): Promise<boolean> {
+  const basic = await basicAuth(ctx);
   if (basic.kind === 'bad') {
     ctx.startSession();
     onBadCredentials();
@@ -165,11 +195,40 @@ export function authenticate(ctx: Ctx, onBadCredentials: () => void): boolean {
   }
   const session = ctx.startSession();
   if (basic.kind === 'ok') {
+    if (!(await firstLogin(ctx, basic.user))) return false;
     if (session.userId !== basic.user.id) {
       session.userId = basic.user.id;
       session.talk.clear();
     }
     ctx.user = basic.user;
+    if (ctx.cookies['cookie_test'] !== undefined) {
+      session.tokenBacked = true;
+    } else if (ctx.config.profile.php.sessionNeedsCookieTest) {
+      session.tokenBacked = false;
+      ctx.addCookie(`cookie_test=test; expires=${new Date(Date.now() + 3_600_000).toUTCString()}; Max-Age=3600`);
+    }
+  }
+  return true;
+}
+
+/**
+ * Session::prepareUserLogin on a user's first login copies the skeleton files (profile
+ * php.firstLoginLockMs). Without Redis, the file locks live in the database; a second login of
+ * the same user meanwhile hits them: OCP\Lock\LockedException, HTTP 500 (nextcloud/server#17986;
+ * the OCS answer to an exception, with the message as in debug mode, as seen on a real server).
+ */
+async function firstLogin(ctx: Ctx, user: User): Promise<boolean> {
+  const ms = ctx.config.profile.php.firstLoginLockMs ?? 0;
+  if (ms <= 0) return true;
+  const now = Date.now();
+  if (user.firstLoginUntilMs === undefined) {
+    user.firstLoginUntilMs = now + ms;
+    await new Promise((r) => setTimeout(r, ms));
+    return true;
+  }
+  if (now < user.firstLoginUntilMs) {
+    new OcsOut(ctx, 2, ocsFormat(ctx)).fail(500, 'Internal Server Error\n"Nextcloud intro.mp4" is locked', [], 996);
+    return false;
   }
   return true;
 }
@@ -190,7 +249,7 @@ export function ocsFormat(ctx: Ctx): 'json' | 'xml' {
 /** Serves one request under `/ocs/v1.php` or `/ocs/v2.php` from the routes. */
 export async function handleOcs(ctx: Ctx, version: 1 | 2, subPath: string, routes: CompiledRoute[]): Promise<void> {
   const out = new OcsOut(ctx, version, ocsFormat(ctx));
-  const loggedIn = authenticate(ctx, () => out.fail(401, 'Unauthorised', [], OCS_UNAUTHORISED, { 'WWW-Authenticate': 'Basic realm="Authorisation Required"' }));
+  const loggedIn = await authenticate(ctx, () => out.fail(401, 'Unauthorised', [], OCS_UNAUTHORISED, { 'WWW-Authenticate': 'Basic realm="Authorisation Required"' }));
   if (!loggedIn) return;
   let route: CompiledRoute | undefined;
   for (const r of routes) {
@@ -206,5 +265,16 @@ export async function handleOcs(ctx: Ctx, version: 1 | 2, subPath: string, route
   if (!route.public && !ctx.user) return out.fail(401, 'Current user is not logged in', [], OCS_UNAUTHORISED);
   if (route.admin && !ctx.user?.isAdmin) return out.fail(403, 'Logged in account must be an admin');
   if (!passesCsrf(ctx)) return ctx.sendJson(412, { message: 'CSRF check failed' });
+  const delay = ctx.config.profile.creationResponseDelayMs ?? 0;
+  if (delay > 0 && ctx.method === 'POST' && (route.path === '/cloud/users' || route.path.endsWith('/v4/room'))) {
+    // A slow server: the object exists at once, its answer leaves `delay` ms later.
+    const send = ctx.send.bind(ctx);
+    let answer: Parameters<Ctx['send']> | null = null;
+    ctx.send = (...args: Parameters<Ctx['send']>) => void (answer = args);
+    await route.handler(ctx, out);
+    await new Promise((r) => setTimeout(r, delay));
+    if (answer) send(...(answer as Parameters<Ctx['send']>));
+    return;
+  }
   await route.handler(ctx, out);
 }

@@ -165,6 +165,7 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
     }
     if (ctx.path === '/__reference/state') return control(ctx);
     if (!(await pool.acquire(ac.signal))) return;
+    const heldUntil = config.profile.php.holdAbandonedPolls ? Date.now() + longPollHoldMs(ctx) : 0;
     try {
       await ctx.readBody();
       await route(ctx);
@@ -172,8 +173,33 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
       if (err instanceof BodyTooLarge) return ctx.sendJson(413, { message: 'Request Entity Too Large' });
       throw err;
     } finally {
+      // PHP notices a client that went away only when it writes: a long poll whose client left
+      // keeps sleeping in its worker until its timeout (profile php.holdAbandonedPolls).
+      const rest = heldUntil - Date.now();
+      if (rest > 0 && ac.signal.aborted && !stopping.signal.aborted) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(done, rest);
+          function done() {
+            clearTimeout(t);
+            stopping.signal.removeEventListener('abort', done);
+            resolve();
+          }
+          stopping.signal.addEventListener('abort', done, { once: true });
+        });
+      }
       pool.release();
     }
+  }
+
+  /** How long a request holds its worker at most when it is a chat long poll (min(30, timeout) s) or a signaling poll (30 s); 0 otherwise. */
+  function longPollHoldMs(ctx: Ctx): number {
+    if (ctx.method !== 'GET') return 0;
+    if (/^\/ocs\/v[12]\.php\/apps\/spreed\/api\/v1\/chat\/[a-z0-9]{4,30}$/.test(ctx.path) && ctx.url.searchParams.get('lookIntoFuture') === '1') {
+      const t = Number.parseInt(ctx.url.searchParams.get('timeout') ?? '30', 10);
+      return Math.min(30, Math.max(0, Number.isFinite(t) ? t : 30)) * 1000;
+    }
+    if (/^\/ocs\/v[12]\.php\/apps\/spreed\/api\/v3\/signaling\/[a-z0-9]{4,30}$/.test(ctx.path)) return 30_000;
+    return 0;
   }
 
   async function route(ctx: Ctx): Promise<void> {

@@ -20,6 +20,8 @@ export interface User {
   /** The user closed the first-run wizard (firstrunwizard WizardController::disable: user value `firstrunwizard show` = 0). */
   firstRunWizardClosed: boolean;
   createdAt: number;
+  /** Until when this user's first login copies the skeleton (profile php.firstLoginLockMs); absent: never logged in by Basic. */
+  firstLoginUntilMs?: number;
 }
 
 /** A PHP session (cookie `oc<instanceid>`). Talk keeps its session id per room token in it (key `spreed-session`). */
@@ -33,6 +35,13 @@ export interface PhpSession {
   /** Login error to show once on the next GET /login (LoginController stores `loginMessages` in the session). */
   loginMessage: string | null;
   lastSeenMs: number;
+  /**
+   * Whether a session token (oc_authtoken, keyed by the session id) backs this login. A login form
+   * creates one; a Basic login creates one only when the request carried the `cookie_test` cookie
+   * (Session::logClientIn → supportsCookies). false: the next request with only the cookie is
+   * not logged in (Session::validateSession finds no token and logs out). Absent: backed.
+   */
+  tokenBacked?: boolean;
 }
 
 /** Talk participant types (spreed docs/constants.md). */
@@ -155,6 +164,10 @@ export class Store {
    * that a rejected login costs exactly one attempt.
    */
   failedLogins = 0;
+  /** Basic logins with a login password verified (password_verify: the expensive part; profile php.passwordHashMs). */
+  passwordChecks = 0;
+  /** Password hashes running and waiting (the CPU cores they share). */
+  readonly hashing = { busy: 0, waiting: [] as (() => void)[] };
   private nextRoomId = 1;
   private nextAttendeeId = 1;
   private nextMessageId = 1;

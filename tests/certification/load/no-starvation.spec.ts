@@ -1,8 +1,8 @@
 import { check, test } from '../../../fixtures/index.ts';
 import { attachJson } from '../../../fixtures/check.ts';
 import { loadSettingsFromEnv } from '../../../src/load/limits.ts';
-import { ORDINARY_PROBE_TIMEOUT_MS, POLLS_SETTLE_MS, type Timed, probeStarvation } from '../../../src/load/longpoll.ts';
-import { HttpClient } from '../../../src/talk/http.ts';
+import { DRAIN_BOUND_EXTRA_MS, ORDINARY_PROBE_TIMEOUT_MS, POLLS_SETTLE_MS, type Timed, probeStarvation } from '../../../src/load/longpoll.ts';
+import { HttpClient, LONG_POLL_TIMEOUT_MS } from '../../../src/talk/http.ts';
 import { describeFrontRefusal, frontRefusal, nextcloudThrottled, throttledReason } from '../../../src/load/diagnose.ts';
 
 const c = check('load.longpoll.no-starvation');
@@ -11,7 +11,8 @@ const worst = (ts: Timed[]) => ts.reduce((a, b) => (b.error && !a.error) || b.ms
 
 test(c.title, c.details, async ({ target, evidence, loadResources }, testInfo) => {
   const s = loadSettingsFromEnv();
-  test.setTimeout(POLLS_SETTLE_MS + 6 * ORDINARY_PROBE_TIMEOUT_MS + s.pollDeliveryMs + 60_000);
+  // Plus the drain: the check waits for its own polls to end (up to 30 s + DRAIN_BOUND_EXTRA_MS after the last one).
+  test.setTimeout(POLLS_SETTLE_MS + 6 * ORDINARY_PROBE_TIMEOUT_MS + s.pollDeliveryMs + LONG_POLL_TIMEOUT_MS + DRAIN_BOUND_EXTRA_MS + 60_000);
   if (!target.user) evidence.notRun('needs TALK_USER/TALK_PASSWORD to hold chat long polls');
   if (!target.probe.talk.installed) evidence.notRun('Talk is not installed (see talk.installed)');
   const owner = loadResources.owner();
@@ -24,6 +25,10 @@ test(c.title, c.details, async ({ target, evidence, loadResources }, testInfo) =
   const idleStatus = worst(r.idle.status);
   evidence
     .add('pollsHeld', r.k)
+    // Each poller logged in once (its session cookie afterwards), before the polls were sent.
+    .add('auth', loadResources.authMode)
+    .add('pollerLoginsMs', r.loginsMs)
+    .add('drain', r.drain)
     .add('thresholds', { ordinaryRequestMs: s.ordinaryRequestMs, pollDeliveryMs: s.pollDeliveryMs })
     .add('idle', r.idle)
     .add('held', r.held)

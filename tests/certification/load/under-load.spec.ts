@@ -41,6 +41,10 @@ test(c.title, c.details, async ({ target, evidence, loadResources }, testInfo) =
   await attachJson(testInfo, 'load-result', r);
   evidence
     .add('participants', { count: r.participants, mode: p.mode, logins: p.mode === 'reused' ? p.logins : `${p.logins.length} throwaway users` })
+    // One password login per participant, then its session cookie (what Talk's web client does).
+    .add('auth', loadResources.authMode)
+    .add('joins', r.joins)
+    .add('pollCeiling', r.pollCeiling)
     .add('thresholds', { p95DeliveryMs: s.p95DeliveryMs, maxErrorPercent: s.maxErrorPercent })
     .add('delivery', r.delivery)
     .add('send', r.send)

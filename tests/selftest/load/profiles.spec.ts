@@ -16,6 +16,8 @@ interface Case {
   grep: string;
   /** More TALK_* variables for this run. */
   env?: Record<string, string>;
+  /** Evidence entries these checks must carry (check id → key → value). */
+  evidence?: Record<string, Record<string, unknown>>;
 }
 
 // Delivery latencies are measured here: one run at a time, in the `timing` project, which runs
@@ -61,6 +63,24 @@ const CASES: Case[] = [
       },
     },
   },
+  {
+    // Issue 17: 1 s per password login (2 cores). The load clients log in once each and then use
+    // their session, so the chat load passes: it measures Talk, not password hashing.
+    profile: 'password-hashing',
+    grep: 'delivered to every participant',
+    expected: {},
+    evidence: { 'load.chat.under-load': { auth: 'session-cookie' } },
+  },
+  {
+    // Issue 17: a pool of 12 whose long polls keep their worker 30 s even when the client left.
+    // 12 held polls starve it (no-starvation fails, rightly); the check after it (not-cut, one
+    // worker so they run in order) must not be starved by polls no-starvation left behind.
+    profile: 'php-pool-30s',
+    grep: 'long polls do not starve|held 30 s and not cut',
+    env: { TALK_WORKERS: '1', TALK_LOAD_POLLS_HELD: '12' },
+    expected: { 'load.longpoll.no-starvation': { verdict: 'fail', diagnosis: /queue behind the 12 held long polls/ } },
+    evidence: { 'load.longpoll.no-starvation': { auth: 'session-cookie' }, 'load.longpoll.not-cut': {} },
+  },
 ];
 
 for (const c of CASES) {
@@ -81,6 +101,15 @@ for (const c of CASES) {
       }
     }
     for (const id of Object.keys(c.expected)) if (!load.some((ch) => ch.id === id)) problems.push(`${id} did not run`);
+    for (const [id, want] of Object.entries(c.evidence ?? {})) {
+      const ch = load.find((x) => x.id === id);
+      if (!ch) {
+        problems.push(`${id} did not run`);
+        continue;
+      }
+      const ev = (ch.evidence ?? {}) as Record<string, unknown>;
+      for (const [k, v] of Object.entries(want)) if (JSON.stringify(ev[k]) !== JSON.stringify(v)) problems.push(`${id}: evidence ${k} is ${JSON.stringify(ev[k])}, expected ${JSON.stringify(v)}`);
+    }
     expect(problems, run.output).toEqual([]);
   });
 }
