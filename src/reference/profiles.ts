@@ -1,5 +1,6 @@
 import { PROFILE_NAMES, type ProfileName } from './profile-names.ts';
 import type { WebCertificate } from './tls.ts';
+import type { HpbProfile } from './hpb.ts';
 
 /**
  * What a reference platform is, as data. `good` is a Nextcloud + Talk set up the way the admin
@@ -105,7 +106,12 @@ export interface Profile {
    * `dropMessages`: the signaling POST answers 200 but stores nothing, so no offer, answer or
    * candidate ever reaches the other participants (participant lists still flow).
    */
-  signaling: { mode: 'internal'; dropMessages?: boolean };
+  signaling: {
+    mode: 'internal' | 'external';
+    dropMessages?: boolean;
+    /** With `external`: the High-Performance Backend the platform runs (src/reference/hpb.ts, profile `hpb` and its faults). */
+    hpb?: HpbProfile;
+  };
   /**
    * Nextcloud's brute-force table at start: `attemptsBefore` talkRoomToken attempts already
    * recorded for the client's address in the last 30 minutes (what an aborted earlier run leaves),
@@ -302,6 +308,31 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     "Talk's JavaScript bundle of the conversation page is missing from the app folder (a broken update or a web server that does not serve apps/spreed/js/): it answers 404, so the page loads but has no call button.",
     (p) => {
       p.talkBundleMissing = true;
+    },
+  ),
+  // External signaling (issue 13): the real High-Performance Backend in the namespace.
+  hpb: fault(
+    'hpb',
+    "Everything right, with Talk's external signaling: the High-Performance Backend (nextcloud-spreed-signaling 2.0.2 + NATS) behind nginx at /standalone-signaling/ with the WebSocket upgrade.",
+    (p) => {
+      p.signaling = { mode: 'external', hpb: { proxy: 'upgrade', running: true, secret: 'shared' } };
+    },
+  ),
+  'hpb-no-upgrade': fault(
+    'hpb-no-upgrade',
+    "The HPB's nginx location does not pass the Upgrade and Connection headers: the welcome URL answers, but the WebSocket is refused (400).",
+    (p) => {
+      p.signaling = { mode: 'external', hpb: { proxy: 'no-upgrade', running: true, secret: 'shared' } };
+    },
+  ),
+  'hpb-down': fault('hpb-down', 'Talk is configured for the HPB, but the signaling server is not running: nginx answers 502 Bad Gateway.', (p) => {
+    p.signaling = { mode: 'external', hpb: { proxy: 'upgrade', running: false, secret: 'shared' } };
+  }),
+  'hpb-wrong-secret': fault(
+    'hpb-wrong-secret',
+    "Talk's shared secret of the HPB differs from the HPB's [backend] secret: Talk refuses the HPB's backend requests, so no client can authenticate (hello fails).",
+    (p) => {
+      p.signaling = { mode: 'external', hpb: { proxy: 'upgrade', running: true, secret: 'wrong' } };
     },
   ),
 };
