@@ -239,3 +239,100 @@ export async function helloOverWebSocket(o: {
   }
   return result;
 }
+
+/**
+ * One signaling connection as Talk's client keeps it (signaling.js Standalone): hello, then
+ * joining the conversation's room with the Nextcloud session id (`{type: 'room', room: {roomid,
+ * sessionid}}`, joinRoom), collecting every message the HPB sends (room events included).
+ */
+export class HpbConnection {
+  readonly messages: Record<string, any>[] = [];
+  private ws: WebSocket | null = null;
+  private agent: Agent;
+  private nextId = 1;
+  private waiters: { match: (m: Record<string, any>) => boolean; resolve: (m: Record<string, any>) => void }[] = [];
+  closed: string | null = null;
+  welcomeFeatures: string[] | null = null;
+
+  constructor(
+    readonly server: string,
+    caFile?: string,
+  ) {
+    this.agent = new Agent({ connect: { ca: trustedCAs(caFile), timeout: 10_000 } });
+  }
+
+  /** Opens the socket and waits for the welcome (or Talk's 3 s welcome timeout). Rejects when it cannot open. */
+  async open(): Promise<void> {
+    const ws = new WebSocket(hpbWebSocketUrl(this.server), { dispatcher: this.agent });
+    this.ws = ws;
+    ws.addEventListener('message', (ev) => {
+      let msg: Record<string, any>;
+      try {
+        msg = JSON.parse(String(ev.data)) as Record<string, any>;
+      } catch {
+        return;
+      }
+      this.messages.push(msg);
+      if (msg['type'] === 'welcome') this.welcomeFeatures = (msg['welcome']?.['features'] as string[] | undefined) ?? [];
+      for (const w of [...this.waiters]) {
+        if (w.match(msg)) {
+          this.waiters.splice(this.waiters.indexOf(w), 1);
+          w.resolve(msg);
+        }
+      }
+    });
+    ws.addEventListener('close', (ev) => {
+      this.closed = `closed (code ${ev.code}${ev.reason ? `, ${ev.reason}` : ''})`;
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.addEventListener('open', () => resolve(), { once: true });
+      ws.addEventListener('error', () => reject(new Error(`the WebSocket to ${hpbWebSocketUrl(this.server)} did not open`)), { once: true });
+    });
+    await this.waitFor((m) => m['type'] === 'welcome', WELCOME_TIMEOUT_MS).catch(() => null);
+  }
+
+  /** Resolves with the first message (already received or coming) that matches, or rejects after `timeoutMs`. */
+  waitFor(match: (m: Record<string, any>) => boolean, timeoutMs: number): Promise<Record<string, any>> {
+    const seen = this.messages.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        match,
+        resolve: (m: Record<string, any>) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        reject(new Error(`nothing within ${timeoutMs} ms${this.closed ? `; the socket ${this.closed}` : ''}`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Sends a request with an id and waits for the answer carrying that id. */
+  async call(msg: Record<string, unknown>, timeoutMs = HELLO_TIMEOUT_MS): Promise<Record<string, any>> {
+    const id = String(this.nextId++);
+    this.ws!.send(JSON.stringify({ ...msg, id }));
+    return this.waitFor((m) => m['id'] === id, timeoutMs);
+  }
+
+  hello(version: '1.0' | '2.0', nextcloudBase: string, params: unknown): Promise<Record<string, any>> {
+    return this.call({ type: 'hello', hello: { version, auth: { url: hpbBackendUrl(nextcloudBase), params } } });
+  }
+
+  joinRoom(roomid: string, sessionid: string): Promise<Record<string, any>> {
+    return this.call({ type: 'room', room: { roomid, sessionid } });
+  }
+
+  async close(): Promise<void> {
+    try {
+      this.ws?.send(JSON.stringify({ type: 'bye', bye: {} }));
+      this.ws?.close(1000);
+    } catch {
+      // already closed
+    }
+    await this.agent.close().catch(() => {});
+  }
+}

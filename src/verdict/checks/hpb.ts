@@ -61,4 +61,20 @@ export const HPB_CHECKS = [
       '`invalid_token` (v2): the HPB could not read `hello-v2-token-key` from Nextcloud\'s capabilities or the clocks differ (the token is valid 60 s). ' +
       'No answer: the HPB cannot reach Nextcloud (DNS, TLS trust, firewall from the HPB host to Nextcloud).',
   },
+  {
+    id: 'talk.hpb.room',
+    area: 'talk',
+    title: 'two participants join a conversation through the HPB and see each other',
+    requirement:
+      `${REQ} After hello, each client joins the conversation's signaling room with its Nextcloud session id (signaling.js _joinRoomSuccess); ` +
+      "the HPB asks Nextcloud's backend endpoint (`room` request, signed with the shared secret) and then announces every participant to the others (room `join` events).",
+    severity: 'must',
+    provenance: 'observed',
+    runsIn: 'node',
+    criterion: 'both users (TALK_USER, TALK_USER2) get a `room` answer for the conversation and a `join` event naming the other\'s session',
+    remedy:
+      '`invalid_request` / no answer to the room request: the shared secret of Talk and the HPB differ, or the HPB cannot reach Nextcloud (set the same secret; ' +
+      'check DNS, TLS trust and firewall from the HPB host to Nextcloud). `no_such_room`: Nextcloud refused the join (the user is not a participant). ' +
+      'No join event: the HPB does not distribute room events — check its NATS connection (`[nats] url`) and its log.',
+  },
 ] as const satisfies readonly CheckDefinition[];

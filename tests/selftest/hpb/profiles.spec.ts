@@ -9,7 +9,7 @@ import { type CertifyRun, runCertify } from '../certification/run-certify.ts';
  * only, @talk only (none of these checks runs in a browser). Each profile asserts only these checks.
  */
 
-const MINE = ['talk.signaling.hpb', 'talk.hpb.welcome', 'talk.hpb.websocket', 'talk.hpb.hello'];
+const MINE = ['talk.signaling.hpb', 'talk.hpb.welcome', 'talk.hpb.websocket', 'talk.hpb.hello', 'talk.hpb.room'];
 type Expectation = { verdict: Verdict; diagnosis?: RegExp; observed?: RegExp };
 
 const NOT_APPLICABLE = { verdict: 'not-applicable' } as const;
@@ -22,6 +22,7 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
       'talk.hpb.welcome': { verdict: 'pass', observed: /HTTP 200, version 2\.0\.2.*hello-v2.*clock offset -?\d+ s/ },
       'talk.hpb.websocket': { verdict: 'pass', observed: /HTTP 101 Switching Protocols/ },
       'talk.hpb.hello': { verdict: 'pass', observed: /hello 1\.0: session given for alice; hello 2\.0: session given for alice/ },
+      'talk.hpb.room': { verdict: 'pass', observed: /alice: joined; bob: joined; alice sees bob: true, bob sees alice: true/ },
     },
   },
   {
@@ -30,6 +31,7 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
     expected: {
       'talk.hpb.websocket': { verdict: 'fail', diagnosis: /answered HTTP 400 instead of 101: the request reached the signaling server without the Upgrade\/Connection headers/ },
       'talk.hpb.hello': { verdict: 'fail', diagnosis: /did not open \(handshake answered 400; see talk\.hpb\.websocket\)/ },
+      'talk.hpb.room': { verdict: 'fail', diagnosis: /alice could not join the conversation through the HPB at "open the WebSocket: the WebSocket to wss:.*did not open"/ },
     },
   },
   {
@@ -39,6 +41,7 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
       'talk.hpb.welcome': { verdict: 'fail', diagnosis: /answered HTTP 502 .*the proxy could not reach the signaling server/ },
       'talk.hpb.websocket': { verdict: 'fail', diagnosis: /answered HTTP 502 instead of 101: the proxy could not reach the signaling server/ },
       'talk.hpb.hello': { verdict: 'fail', diagnosis: /did not open \(handshake answered 502/ },
+      'talk.hpb.room': { verdict: 'fail', diagnosis: /alice could not join .* at "open the WebSocket/ },
     },
   },
   {
@@ -47,6 +50,8 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
     expected: {
       // v2 tokens are checked with Talk's public key, without a backend request: only v1 shows the secret.
       'talk.hpb.hello': { verdict: 'fail', diagnosis: /refused hello 1\.0 with invalid_request .*the shared secrets of Talk and the HPB differ/, observed: /hello 2\.0: session given/ },
+      // Talk's client says hello 2.0 (no backend request), then the room join needs Nextcloud's backend: refused.
+      'talk.hpb.room': { verdict: 'fail', diagnosis: /alice could not join the conversation through the HPB at "join the signaling room: .*invalid_request.*the shared secrets of Talk and the HPB differ/ },
     },
   },
   // Internal signaling: no HPB to test; talk.signaling.hpb keeps its warning.
@@ -57,6 +62,7 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
       'talk.hpb.welcome': NOT_APPLICABLE,
       'talk.hpb.websocket': NOT_APPLICABLE,
       'talk.hpb.hello': NOT_APPLICABLE,
+      'talk.hpb.room': NOT_APPLICABLE,
     },
   },
 ];
