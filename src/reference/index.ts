@@ -397,7 +397,7 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
     if (hpbSecrets && profile.signaling.hpb?.running) {
       mkdirSync(file('hpb'), { recursive: true });
       const cmd = hpbCommands(workDir, certs.caFile);
-      writeSignalingConfig(cmd.config, hpbSecrets);
+      writeSignalingConfig(cmd.config, hpbSecrets, url, profile.signaling.hpb.allowed);
       spawnInNamespace(instance, 'nats-server', cmd.nats, file('logs/nats.log'));
       signaling = spawnInNamespace(instance, 'signaling', cmd.signaling, file('logs/signaling.log'));
     }

@@ -38,7 +38,8 @@ test(c.title, c.details, async ({ target, conversations, ocs, evidence }) => {
       r.response?.type === 'hello' && Boolean(r.response.sessionId),
       r.response?.type === 'error'
         ? `the HPB refused hello ${r.version} with ${r.response.errorCode} ("${r.response.errorMessage}")` +
-          (r.response.errorCode === 'invalid_request' ? ": Nextcloud refused the HPB's backend request — the shared secrets of Talk and the HPB differ" : '')
+          (r.response.errorCode === 'invalid_request' ? ": Nextcloud refused the HPB's backend request — the shared secrets of Talk and the HPB differ" : '') +
+          (r.response.errorCode === 'invalid_backend' ? `: the HPB does not accept ${target.url} as a backend (not in its [backend] backends)` : '')
         : `no hello answer to hello ${r.version} (${r.error ?? r.response?.type ?? 'nothing'})`,
     ]),
   );

@@ -73,7 +73,8 @@ test(c.title, c.details, async ({ target, conversations, ocs, evidence }) => {
       evidence.require(
         false,
         `${failed.name} could not join the conversation through the HPB at "${failed.step}"` +
-          (/invalid_request/.test(failed.step) ? ": Nextcloud refused the HPB's backend request — the shared secrets of Talk and the HPB differ" : ''),
+          (/invalid_request/.test(failed.step) ? ": Nextcloud refused the HPB's backend request — the shared secrets of Talk and the HPB differ" : '') +
+          (/invalid_backend/.test(failed.step) ? `: the HPB does not accept ${target.url} as a backend (not in its [backend] backends)` : ''),
       );
     }
     evidence.requireAll([

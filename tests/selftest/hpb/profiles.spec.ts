@@ -54,6 +54,14 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
       'talk.hpb.room': { verdict: 'fail', diagnosis: /alice could not join the conversation through the HPB at "join the signaling room: .*invalid_request.*the shared secrets of Talk and the HPB differ/ },
     },
   },
+  {
+    profile: 'hpb-url-not-allowed',
+    exitCode: 1,
+    expected: {
+      'talk.hpb.hello': { verdict: 'fail', diagnosis: /refused hello 1\.0 with invalid_backend .*not in its \[backend\] backends.*refused hello 2\.0 with invalid_backend/ },
+      'talk.hpb.room': { verdict: 'fail', diagnosis: /alice could not join .* at "hello 2\.0: hello 2\.0 answered error invalid_backend.*not in its \[backend\] backends/ },
+    },
+  },
   // Internal signaling: no HPB to test; talk.signaling.hpb keeps its warning.
   {
     profile: 'good',

@@ -26,7 +26,7 @@ test('backend requests: HMAC-SHA256 over random + body with the shared secret, r
 });
 
 test('v1 tickets validate with the ticket secret only; v2 tokens are ES256 JWTs valid 60 s that verify with the published key', () => {
-  const s = makeHpbSecrets({ proxy: 'upgrade', running: true, secret: 'shared' }, 'https://10.213.9.2/standalone-signaling/');
+  const s = makeHpbSecrets({ proxy: 'upgrade', running: true, secret: 'shared', allowed: 'this' }, 'https://10.213.9.2/standalone-signaling/');
   const ticket = signalingTicketV1(s.double, 'alice');
   expect(ticket.split(':')).toHaveLength(4);
   expect(validateSignalingTicket(s.double, ticket)).toBe(true);
@@ -40,17 +40,19 @@ test('v1 tickets validate with the ticket secret only; v2 tokens are ES256 JWTs 
   const ok = verify('sha256', Buffer.from(`${h}.${p}`), { key: createPublicKey(s.double.tokenPublicKey), dsaEncoding: 'ieee-p1363' }, Buffer.from(sig!, 'base64url'));
   expect(ok).toBe(true);
   // The wrong-secret fault changes only the shared secret Talk holds.
-  const wrong = makeHpbSecrets({ proxy: 'upgrade', running: true, secret: 'wrong' }, 'https://x/');
+  const wrong = makeHpbSecrets({ proxy: 'upgrade', running: true, secret: 'wrong', allowed: 'this' }, 'https://x/');
   expect(wrong.double.secret).not.toBe(wrong.backendSecret);
   expect(s.double.secret).toBe(s.backendSecret);
 });
 
-test('server.conf and the nginx location: allowall with the secret, NATS on loopback, WebSocket upgrade unless the fault drops it', () => {
-  const s = makeHpbSecrets({ proxy: 'upgrade', running: true, secret: 'shared' }, 'https://x/');
-  const conf = renderSignalingConfig(s);
+test('server.conf and the nginx location: the platform Nextcloud as the only backend, the secret, NATS on loopback, WebSocket upgrade unless the fault drops it', () => {
+  const s = makeHpbSecrets({ proxy: 'upgrade', running: true, secret: 'shared', allowed: 'this' }, 'https://x/');
+  const conf = renderSignalingConfig(s, 'https://10.213.9.2/');
   expect(conf).toContain('listen = 127.0.0.1:8080');
   expect(conf).toContain(`secret = ${s.backendSecret}`);
-  expect(conf).toContain('allowall = true');
+  expect(conf).toContain('allowall = false');
+  expect(conf).toMatch(/backends = nextcloud\n[\s\S]*\[nextcloud\]\nurl = https:\/\/10\.213\.9\.2\/\n/);
+  expect(renderSignalingConfig(s, 'https://10.213.9.2/', 'other')).toContain('url = https://cloud.other-nextcloud.invalid/');
   expect(conf).toContain('url = nats://127.0.0.1:4222');
   expect(s.blockKey).toHaveLength(32);
   const good = nginxHpbLocation(PROFILES.hpb.signaling.hpb!);
