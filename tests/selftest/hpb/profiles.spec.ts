@@ -84,7 +84,9 @@ for (const c of CASES) {
         console.log(`[selftest] skipping profile ${c.profile}: ${unavailable}`);
         test.skip(true, `the HPB is not installed here: ${unavailable}`);
       }
-      run = await runCertify({ TALK_PROFILE: c.profile, TALK_BROWSERS: 'chromium' }, ['--', '--grep', '@talk']);
+      // runCertify passes no TALK_* variable of ours on: the HPB's folder, when moved, must follow.
+      const hpbDir: Record<string, string> = process.env['TALK_HPB_DIR'] ? { TALK_HPB_DIR: process.env['TALK_HPB_DIR'] } : {};
+      run = await runCertify({ TALK_PROFILE: c.profile, TALK_BROWSERS: 'chromium', ...hpbDir }, ['--', '--grep', '@talk']);
     });
 
     test('each HPB check has the expected verdict, diagnosis and evidence', () => {
