@@ -31,7 +31,7 @@ import { PROFILE_NAMES, type ProfileName } from './profile-names.ts';
 import { PROFILES, type Profile } from './profiles.ts';
 import { ReferencePlatformError, isAlive, killQuietly, preflight, processStartTime, tool } from './system.ts';
 import { restrictTurnAddress } from './firewall.ts';
-import { HPB_PATH, type HpbSecrets, hpbCommands, hpbUnavailable, makeHpbSecrets, waitHpbWelcome, writeSignalingConfig } from './hpb.ts';
+import { HPB_PATH, type HpbSecrets, hpbCommands, hpbUnavailable, makeHpbSecrets, waitHpbWelcome, writeJanusConfigs, writeSignalingConfig } from './hpb.ts';
 import { TURN_DNS_NAME, type WebCertificate, makeCertificates } from './tls.ts';
 import { DEFAULT_UI_PROFILE, type UiProfile, type UiProfileName, uiProfileByName } from './ui-profiles.ts';
 
@@ -397,8 +397,13 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
     if (hpbSecrets && profile.signaling.hpb?.running) {
       mkdirSync(file('hpb'), { recursive: true });
       const cmd = hpbCommands(workDir, certs.caFile);
-      writeSignalingConfig(cmd.config, hpbSecrets, url, profile.signaling.hpb.allowed);
+      writeSignalingConfig(cmd.config, hpbSecrets, url, profile.signaling.hpb);
       spawnInNamespace(instance, 'nats-server', cmd.nats, file('logs/nats.log'));
+      // The signaling server retries Janus until it answers, and listens only then.
+      if (profile.signaling.hpb.mcu === 'janus') {
+        writeJanusConfigs(cmd.janusDir);
+        spawnInNamespace(instance, 'janus', cmd.janus, file('logs/janus.log'));
+      }
       signaling = spawnInNamespace(instance, 'signaling', cmd.signaling, file('logs/signaling.log'));
     }
 

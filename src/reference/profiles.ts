@@ -313,33 +313,36 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   // External signaling (issue 13): the real High-Performance Backend in the namespace.
   hpb: fault(
     'hpb',
-    "Everything right, with Talk's external signaling: the High-Performance Backend (nextcloud-spreed-signaling 2.0.2 + NATS) behind nginx at /standalone-signaling/ with the WebSocket upgrade.",
+    "Everything right, with Talk's external signaling: the High-Performance Backend (nextcloud-spreed-signaling 2.0.2 + NATS + Janus) behind nginx at /standalone-signaling/ with the WebSocket upgrade.",
     (p) => {
-      p.signaling = { mode: 'external', hpb: { proxy: 'upgrade', running: true, secret: 'shared', allowed: 'this' } };
+      p.signaling = { mode: 'external', hpb: { proxy: 'upgrade', running: true, secret: 'shared', allowed: 'this', mcu: 'janus' } };
     },
   ),
   'hpb-no-upgrade': fault(
     'hpb-no-upgrade',
     "The HPB's nginx location does not pass the Upgrade and Connection headers: the welcome URL answers, but the WebSocket is refused (400).",
     (p) => {
-      p.signaling = { mode: 'external', hpb: { proxy: 'no-upgrade', running: true, secret: 'shared', allowed: 'this' } };
+      p.signaling = { mode: 'external', hpb: { proxy: 'no-upgrade', running: true, secret: 'shared', allowed: 'this', mcu: 'janus' } };
     },
   ),
   'hpb-down': fault('hpb-down', 'Talk is configured for the HPB, but the signaling server is not running: nginx answers 502 Bad Gateway.', (p) => {
-    p.signaling = { mode: 'external', hpb: { proxy: 'upgrade', running: false, secret: 'shared', allowed: 'this' } };
+    p.signaling = { mode: 'external', hpb: { proxy: 'upgrade', running: false, secret: 'shared', allowed: 'this', mcu: 'janus' } };
   }),
   'hpb-wrong-secret': fault(
     'hpb-wrong-secret',
     "Talk's shared secret of the HPB differs from the HPB's [backend] secret: Talk refuses the HPB's backend requests, so no client can authenticate (hello fails).",
     (p) => {
-      p.signaling = { mode: 'external', hpb: { proxy: 'upgrade', running: true, secret: 'wrong', allowed: 'this' } };
+      p.signaling = { mode: 'external', hpb: { proxy: 'upgrade', running: true, secret: 'wrong', allowed: 'this', mcu: 'janus' } };
     },
   ),
+  'hpb-no-mcu': fault('hpb-no-mcu', 'The HPB runs without an MCU (no Janus, `[mcu]` empty): signaling works, but calls are peer-to-peer mesh.', (p) => {
+    p.signaling = { mode: 'external', hpb: { proxy: 'upgrade', running: true, secret: 'shared', allowed: 'this', mcu: 'none' } };
+  }),
   'hpb-url-not-allowed': fault(
     'hpb-url-not-allowed',
     "The HPB's `[backend] backends` lists only another Nextcloud: the HPB refuses hellos whose backend URL is this Nextcloud's.",
     (p) => {
-      p.signaling = { mode: 'external', hpb: { proxy: 'upgrade', running: true, secret: 'shared', allowed: 'other' } };
+      p.signaling = { mode: 'external', hpb: { proxy: 'upgrade', running: true, secret: 'shared', allowed: 'other', mcu: 'janus' } };
     },
   ),
 };

@@ -77,4 +77,19 @@ export const HPB_CHECKS = [
       'check DNS, TLS trust and firewall from the HPB host to Nextcloud). `no_such_room`: Nextcloud refused the join (the user is not a participant). ' +
       'No join event: the HPB does not distribute room events — check its NATS connection (`[nats] url`) and its log.',
   },
+  {
+    id: 'talk.hpb.mcu',
+    area: 'talk',
+    title: 'the HPB offers an MCU (Janus) for calls',
+    requirement:
+      "Talk's High-performance backend is the signaling server with Janus and NATS (Talk docs, quick install): with the HPB's `mcu` feature " +
+      "Talk's client sends each stream once to the MCU instead of to every participant (spreed src/utils/signaling.js hasFeature('mcu')), which is what lets calls grow beyond a few participants.",
+    severity: 'should',
+    provenance: 'observed',
+    runsIn: 'node',
+    criterion: 'the welcome\'s X-Spreed-Signaling-Features contain `mcu`',
+    remedy:
+      'Install Janus (`apt-get install janus`, VideoRoom plugin, `full_trickle = true`) and configure it in the signaling server: `[mcu] type = janus`, ' +
+      '`url = ws://127.0.0.1:8188`; the signaling server log shows "Connected to Janus WebRTC Server" when it works.',
+  },
 ] as const satisfies readonly CheckDefinition[];

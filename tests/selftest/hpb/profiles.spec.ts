@@ -9,7 +9,7 @@ import { type CertifyRun, runCertify } from '../certification/run-certify.ts';
  * only, @talk only (none of these checks runs in a browser). Each profile asserts only these checks.
  */
 
-const MINE = ['talk.signaling.hpb', 'talk.hpb.welcome', 'talk.hpb.websocket', 'talk.hpb.hello', 'talk.hpb.room'];
+const MINE = ['talk.signaling.hpb', 'talk.hpb.welcome', 'talk.hpb.websocket', 'talk.hpb.hello', 'talk.hpb.room', 'talk.hpb.mcu'];
 type Expectation = { verdict: Verdict; diagnosis?: RegExp; observed?: RegExp };
 
 const NOT_APPLICABLE = { verdict: 'not-applicable' } as const;
@@ -23,6 +23,7 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
       'talk.hpb.websocket': { verdict: 'pass', observed: /HTTP 101 Switching Protocols/ },
       'talk.hpb.hello': { verdict: 'pass', observed: /hello 1\.0: session given for alice; hello 2\.0: session given for alice/ },
       'talk.hpb.room': { verdict: 'pass', observed: /alice: joined; bob: joined; alice sees bob: true, bob sees alice: true/ },
+      'talk.hpb.mcu': { verdict: 'pass', observed: /feature mcu announced \(mcu, simulcast, update-sdp\)/ },
     },
   },
   {
@@ -42,6 +43,7 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
       'talk.hpb.websocket': { verdict: 'fail', diagnosis: /answered HTTP 502 instead of 101: the proxy could not reach the signaling server/ },
       'talk.hpb.hello': { verdict: 'fail', diagnosis: /did not open \(handshake answered 502/ },
       'talk.hpb.room': { verdict: 'fail', diagnosis: /alice could not join .* at "open the WebSocket/ },
+      'talk.hpb.mcu': { verdict: 'not-run' },
     },
   },
   {
@@ -62,6 +64,10 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
       'talk.hpb.room': { verdict: 'fail', diagnosis: /alice could not join .* at "hello 2\.0: hello 2\.0 answered error invalid_backend.*not in its \[backend\] backends/ },
     },
   },
+  {
+    profile: 'hpb-no-mcu',
+    expected: { 'talk.hpb.mcu': { verdict: 'warn', diagnosis: /announces no MCU: .*mesh/ } },
+  },
   // Internal signaling: no HPB to test; talk.signaling.hpb keeps its warning.
   {
     profile: 'good',
@@ -71,6 +77,7 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
       'talk.hpb.websocket': NOT_APPLICABLE,
       'talk.hpb.hello': NOT_APPLICABLE,
       'talk.hpb.room': NOT_APPLICABLE,
+      'talk.hpb.mcu': NOT_APPLICABLE,
     },
   },
 ];

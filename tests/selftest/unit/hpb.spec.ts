@@ -1,7 +1,7 @@
 import { createHmac, createPublicKey, verify } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { signalingTicketV1, signalingTokenV2, validBackendRequest, validateSignalingTicket } from '../../../src/reference/double/hpb.ts';
-import { makeHpbSecrets, nginxHpbLocation, renderSignalingConfig } from '../../../src/reference/hpb.ts';
+import { makeHpbSecrets, nginxHpbLocation, renderJanusConfigs, renderSignalingConfig } from '../../../src/reference/hpb.ts';
 import { PROFILES } from '../../../src/reference/profiles.ts';
 import { hpbBackendUrl, hpbWebSocketUrl, hpbWelcomeUrl } from '../../../src/talk/hpb-client.ts';
 
@@ -26,7 +26,7 @@ test('backend requests: HMAC-SHA256 over random + body with the shared secret, r
 });
 
 test('v1 tickets validate with the ticket secret only; v2 tokens are ES256 JWTs valid 60 s that verify with the published key', () => {
-  const s = makeHpbSecrets({ proxy: 'upgrade', running: true, secret: 'shared', allowed: 'this' }, 'https://10.213.9.2/standalone-signaling/');
+  const s = makeHpbSecrets({ proxy: 'upgrade', running: true, secret: 'shared', allowed: 'this', mcu: 'janus' }, 'https://10.213.9.2/standalone-signaling/');
   const ticket = signalingTicketV1(s.double, 'alice');
   expect(ticket.split(':')).toHaveLength(4);
   expect(validateSignalingTicket(s.double, ticket)).toBe(true);
@@ -40,19 +40,25 @@ test('v1 tickets validate with the ticket secret only; v2 tokens are ES256 JWTs 
   const ok = verify('sha256', Buffer.from(`${h}.${p}`), { key: createPublicKey(s.double.tokenPublicKey), dsaEncoding: 'ieee-p1363' }, Buffer.from(sig!, 'base64url'));
   expect(ok).toBe(true);
   // The wrong-secret fault changes only the shared secret Talk holds.
-  const wrong = makeHpbSecrets({ proxy: 'upgrade', running: true, secret: 'wrong', allowed: 'this' }, 'https://x/');
+  const wrong = makeHpbSecrets({ proxy: 'upgrade', running: true, secret: 'wrong', allowed: 'this', mcu: 'janus' }, 'https://x/');
   expect(wrong.double.secret).not.toBe(wrong.backendSecret);
   expect(s.double.secret).toBe(s.backendSecret);
 });
 
 test('server.conf and the nginx location: the platform Nextcloud as the only backend, the secret, NATS on loopback, WebSocket upgrade unless the fault drops it', () => {
-  const s = makeHpbSecrets({ proxy: 'upgrade', running: true, secret: 'shared', allowed: 'this' }, 'https://x/');
+  const s = makeHpbSecrets({ proxy: 'upgrade', running: true, secret: 'shared', allowed: 'this', mcu: 'janus' }, 'https://x/');
   const conf = renderSignalingConfig(s, 'https://10.213.9.2/');
   expect(conf).toContain('listen = 127.0.0.1:8080');
   expect(conf).toContain(`secret = ${s.backendSecret}`);
   expect(conf).toContain('allowall = false');
   expect(conf).toMatch(/backends = nextcloud\n[\s\S]*\[nextcloud\]\nurl = https:\/\/10\.213\.9\.2\/\n/);
   expect(renderSignalingConfig(s, 'https://10.213.9.2/', 'other')).toContain('url = https://cloud.other-nextcloud.invalid/');
+  expect(renderSignalingConfig(s, 'https://10.213.9.2/', 'this', 'janus')).toContain('[mcu]\ntype = janus\nurl = ws://127.0.0.1:8188\n');
+  const janus = renderJanusConfigs('/w/hpb/janus');
+  expect(janus['janus.jcfg']).toContain('full_trickle = true');
+  expect(janus['janus.jcfg']).toMatch(/plugins: \{ disable = "[^"]*libjanus_echotest\.so/);
+  expect(janus['janus.jcfg']).not.toContain('libjanus_videoroom.so');
+  expect(janus['janus.transport.websockets.jcfg']).toContain('ws_port = 8188, ws_ip = "127.0.0.1"');
   expect(conf).toContain('url = nats://127.0.0.1:4222');
   expect(s.blockKey).toHaveLength(32);
   const good = nginxHpbLocation(PROFILES.hpb.signaling.hpb!);
