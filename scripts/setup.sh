@@ -28,6 +28,13 @@ if ((${#missing[@]} > 0)); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The High-Performance Backend of the reference profile `hpb` (signaling 2.0.2 from Debian unstable
+# in a private apt state, NATS, Janus): optional. When it cannot be installed, only the hpb
+# self-tests skip (they print why); nothing else needs it.
+if [ "$(id -u)" -eq 0 ] && [ "${TALK_SKIP_HPB_INSTALL:-}" != "1" ]; then
+  bash scripts/hpb/install.sh || echo "[setup] the HPB (reference profile hpb) could not be installed; its self-tests will skip. Retry: bash scripts/hpb/install.sh" >&2
+fi
+
 # npm ci only when the lockfile changed since the last install.
 stamp=node_modules/.talk-certify-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)

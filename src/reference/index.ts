@@ -31,6 +31,7 @@ import { PROFILE_NAMES, type ProfileName } from './profile-names.ts';
 import { PROFILES, type Profile } from './profiles.ts';
 import { ReferencePlatformError, isAlive, killQuietly, preflight, processStartTime, tool } from './system.ts';
 import { restrictTurnAddress } from './firewall.ts';
+import { HPB_PATH, type HpbSecrets, hpbCommands, hpbUnavailable, makeHpbSecrets, waitHpbWelcome, writeJanusConfigs, writeSignalingConfig } from './hpb.ts';
 import { TURN_DNS_NAME, type WebCertificate, makeCertificates } from './tls.ts';
 import { DEFAULT_UI_PROFILE, type UiProfile, type UiProfileName, uiProfileByName } from './ui-profiles.ts';
 
@@ -278,6 +279,9 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
   const profile: Profile = withUi(PROFILES[opts.profile], ui);
   const log = opts.log ?? (() => {});
   preflight();
+  // Profile hpb and its faults need the signaling server installed (scripts/hpb/install.sh).
+  const hpbUnavailableReason = profile.signaling.hpb ? hpbUnavailable() : null;
+  if (hpbUnavailableReason) throw new ReferencePlatformError('HPB', `Profile ${profile.name} runs the High-Performance Backend, but ${hpbUnavailableReason}`);
   await sweepStaleInstances(log);
   const t0 = Date.now();
 
@@ -323,6 +327,9 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
       ui,
       firstRunWizard: opts.firstRunWizard ?? true,
     };
+    // External signaling: Talk's HPB settings point at nginx's /standalone-signaling/ on the platform's origin.
+    const hpbSecrets: HpbSecrets | null = profile.signaling.hpb ? makeHpbSecrets(profile.signaling.hpb, `${scheme}://${names.webIp}${HPB_PATH}`) : null;
+    if (hpbSecrets) config.hpb = hpbSecrets.double;
     const store = new Store();
     for (const u of Object.values(users)) store.addUser({ id: u.user, password: u.password, displayName: u.displayName, isAdmin: u.isAdmin });
     try {
@@ -385,6 +392,21 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
     );
     const coturn = spawnInNamespace(instance, 'coturn', ['turnserver', '-c', coturnConf], file('logs/coturn.stdout.log'));
 
+    // The HPB: NATS, then the signaling server (it retries NATS until it answers).
+    let signaling: ChildProcess | null = null;
+    if (hpbSecrets && profile.signaling.hpb?.running) {
+      mkdirSync(file('hpb'), { recursive: true });
+      const cmd = hpbCommands(workDir, certs.caFile);
+      writeSignalingConfig(cmd.config, hpbSecrets, url, profile.signaling.hpb);
+      spawnInNamespace(instance, 'nats-server', cmd.nats, file('logs/nats.log'));
+      // The signaling server retries Janus until it answers, and listens only then.
+      if (profile.signaling.hpb.mcu === 'janus') {
+        writeJanusConfigs(cmd.janusDir);
+        spawnInNamespace(instance, 'janus', cmd.janus, file('logs/janus.log'));
+      }
+      signaling = spawnInNamespace(instance, 'signaling', cmd.signaling, file('logs/signaling.log'));
+    }
+
     const webPort = profile.web.tls ? 443 : 80;
     await Promise.all([
       waitReady(`nginx on ${names.webIp}:${webPort}`, nginx, () => tcpAccepts(names.webIp, webPort), nginxLog, 'NGINX'),
@@ -401,6 +423,7 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
       ),
     ]);
     await checkEndToEnd(url, certs.caFile, names, nginxLog, profile.web.certificate ?? 'valid');
+    if (signaling) await waitHpbWelcome(`${scheme}://${names.webIp}${HPB_PATH}`, certs.caFile, signaling, file('logs/signaling.log'), READY_TIMEOUT_MS);
     // After coturn's readiness probe, which needs its answers.
     if (profile.turn.blockedForClients) await blockTurnForClients(names);
 

@@ -1,4 +1,5 @@
 import type { Profile } from './profiles.ts';
+import { nginxHpbLocation } from './hpb.ts';
 
 /** Debian's nginx MIME table; since nginx 1.21 it maps `wasm` to `application/wasm`. */
 export const SYSTEM_MIME_TYPES = '/etc/nginx/mime.types';
@@ -157,7 +158,7 @@ ${indent(extraTypes, 12)}
 
         # The self-test control endpoint exists only on the double's own listener.
         location ^~ /__reference/ { return 404; }
-
+${profile.signaling.hpb ? nginxHpbLocation(profile.signaling.hpb) : ''}
         location = ${w}/ {
             if ( $http_user_agent ~ ^DavClnt ) {
                 return 302 ${w}/remote.php/webdav/$is_args$args;

@@ -1,5 +1,6 @@
 import { PROFILE_NAMES, type ProfileName } from './profile-names.ts';
 import type { WebCertificate } from './tls.ts';
+import type { HpbProfile } from './hpb.ts';
 
 /**
  * What a reference platform is, as data. `good` is a Nextcloud + Talk set up the way the admin
@@ -137,7 +138,12 @@ export interface Profile {
    * `dropMessages`: the signaling POST answers 200 but stores nothing, so no offer, answer or
    * candidate ever reaches the other participants (participant lists still flow).
    */
-  signaling: { mode: 'internal'; dropMessages?: boolean };
+  signaling: {
+    mode: 'internal' | 'external';
+    dropMessages?: boolean;
+    /** With `external`: the High-Performance Backend the platform runs (src/reference/hpb.ts, profile `hpb` and its faults). */
+    hpb?: HpbProfile;
+  };
   /**
    * Nextcloud's brute-force table at start: `attemptsBefore` talkRoomToken attempts already
    * recorded for the client's address in the last 30 minutes (what an aborted earlier run leaves),
@@ -353,6 +359,41 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
       p.php.maxChildren = 12;
       p.php.holdAbandonedPolls = true;
       p.php.sessionNeedsCookieTest = true;
+    },
+  ),
+  // External signaling (issue 13): the real High-Performance Backend in the namespace.
+  hpb: fault(
+    'hpb',
+    "Everything right, with Talk's external signaling: the High-Performance Backend (nextcloud-spreed-signaling 2.0.2 + NATS + Janus) behind nginx at /standalone-signaling/ with the WebSocket upgrade.",
+    (p) => {
+      p.signaling = { mode: 'external', hpb: { proxy: 'upgrade', running: true, secret: 'shared', allowed: 'this', mcu: 'janus' } };
+    },
+  ),
+  'hpb-no-upgrade': fault(
+    'hpb-no-upgrade',
+    "The HPB's nginx location does not pass the Upgrade and Connection headers: the welcome URL answers, but the WebSocket is refused (400).",
+    (p) => {
+      p.signaling = { mode: 'external', hpb: { proxy: 'no-upgrade', running: true, secret: 'shared', allowed: 'this', mcu: 'janus' } };
+    },
+  ),
+  'hpb-down': fault('hpb-down', 'Talk is configured for the HPB, but the signaling server is not running: nginx answers 502 Bad Gateway.', (p) => {
+    p.signaling = { mode: 'external', hpb: { proxy: 'upgrade', running: false, secret: 'shared', allowed: 'this', mcu: 'janus' } };
+  }),
+  'hpb-wrong-secret': fault(
+    'hpb-wrong-secret',
+    "Talk's shared secret of the HPB differs from the HPB's [backend] secret: Talk refuses the HPB's backend requests, so no client can authenticate (hello fails).",
+    (p) => {
+      p.signaling = { mode: 'external', hpb: { proxy: 'upgrade', running: true, secret: 'wrong', allowed: 'this', mcu: 'janus' } };
+    },
+  ),
+  'hpb-no-mcu': fault('hpb-no-mcu', 'The HPB runs without an MCU (no Janus, `[mcu]` empty): signaling works, but calls are peer-to-peer mesh.', (p) => {
+    p.signaling = { mode: 'external', hpb: { proxy: 'upgrade', running: true, secret: 'shared', allowed: 'this', mcu: 'none' } };
+  }),
+  'hpb-url-not-allowed': fault(
+    'hpb-url-not-allowed',
+    "The HPB's `[backend] backends` lists only another Nextcloud: the HPB refuses hellos whose backend URL is this Nextcloud's.",
+    (p) => {
+      p.signaling = { mode: 'external', hpb: { proxy: 'upgrade', running: true, secret: 'shared', allowed: 'other', mcu: 'janus' } };
     },
   ),
 };

@@ -5,7 +5,7 @@ import path from 'node:path';
 /** Why the reference platform could not start or stop; `code` is stable, the message says what to do. */
 export class ReferencePlatformError extends Error {
   constructor(
-    readonly code: 'NEEDS_ROOT' | 'MISSING_TOOL' | 'NO_FREE_INSTANCE' | 'NETWORK' | 'TLS' | 'NGINX' | 'COTURN' | 'DOUBLE',
+    readonly code: 'NEEDS_ROOT' | 'MISSING_TOOL' | 'NO_FREE_INSTANCE' | 'NETWORK' | 'TLS' | 'NGINX' | 'COTURN' | 'DOUBLE' | 'HPB',
     message: string,
     options?: { cause?: unknown },
   ) {

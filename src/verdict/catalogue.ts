@@ -2,6 +2,7 @@ import { BLUR_CHECKS } from './checks/blur.ts';
 import { BROWSER_CHECKS } from './checks/browser.ts';
 import { CALL_CHECKS } from './checks/call.ts';
 import { DATABASE_CHECKS } from './checks/database.ts';
+import { HPB_CHECKS } from './checks/hpb.ts';
 import { HTTPS_CHECKS } from './checks/https.ts';
 import { LOAD_CHECKS } from './checks/load.ts';
 import { MOBILE_CHECKS } from './checks/mobile.ts';
@@ -16,7 +17,7 @@ import type { CheckDefinition } from './types.ts';
  * Specs look their definition up by id; the reporter reads it back from the test's annotation,
  * so a check's title, severity and remedy live here and nowhere else.
  */
-export const CHECKS = [...HTTPS_CHECKS, ...BROWSER_CHECKS, ...TALK_CHECKS, ...BLUR_CHECKS, ...DATABASE_CHECKS, ...TURN_CHECKS, ...CALL_CHECKS, ...MOBILE_CHECKS, ...LOAD_CHECKS] as const satisfies readonly CheckDefinition[];
+export const CHECKS = [...HTTPS_CHECKS, ...BROWSER_CHECKS, ...TALK_CHECKS, ...HPB_CHECKS, ...BLUR_CHECKS, ...DATABASE_CHECKS, ...TURN_CHECKS, ...CALL_CHECKS, ...MOBILE_CHECKS, ...LOAD_CHECKS] as const satisfies readonly CheckDefinition[];
 
 export type CheckId = (typeof CHECKS)[number]['id'];
 

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Profile } from '../profiles.ts';
 import type { UiProfile } from '../ui-profiles.ts';
 import { type PhpSession, type Store, type User, markedSecret, randomString } from './store.ts';
+import type { DoubleHpbConfig } from './hpb.ts';
 
 /**
  * One request to the double, with what Nextcloud's front controller gives every controller:
@@ -34,6 +35,8 @@ export interface DoubleConfig {
   ui?: UiProfile;
   /** App firstrunwizard enabled: its modal covers every page of a user who has not closed it (default true, as on a real server). */
   firstRunWizard?: boolean;
+  /** External signaling (reference profile `hpb`): Talk's HPB settings, secrets and keys (double/hpb.ts). */
+  hpb?: DoubleHpbConfig;
 }
 
 /** Largest request body the double reads (a chat message is at most 32000 characters). */
@@ -57,6 +60,8 @@ export class Ctx {
   readonly requestId = randomString(20, REQUEST_ID_ALPHABET);
   private readonly setCookies: string[] = [];
   body: Record<string, unknown> = {};
+  /** The request body as received (the HPB backend request's checksum covers it byte for byte). */
+  rawBody = '';
   /** Route parameters filled by the router. */
   params: Record<string, string> = {};
   session: PhpSession | null = null;
@@ -123,6 +128,7 @@ export class Ctx {
       chunks.push(chunk as Buffer);
     }
     const raw = Buffer.concat(chunks).toString('utf8');
+    this.rawBody = raw;
     if (!raw) return;
     const type = this.header('content-type');
     if (type.includes('application/json')) {

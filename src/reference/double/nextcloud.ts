@@ -3,6 +3,7 @@ import { anonymousCapabilities, userCapabilities } from './capabilities.ts';
 import type { OcsOut, OcsRoute } from './ocs.ts';
 import type { User } from './store.ts';
 import { talkCapabilities, talkEnabledFor } from './talk.ts';
+import { helloV2TokenKey } from './hpb.ts';
 
 /**
  * Nextcloud core's OCS endpoints the suite uses: capabilities, the current user, the
@@ -35,6 +36,9 @@ export function capabilitiesFor(ctx: Ctx): Record<string, unknown> {
   const caps = ctx.user ? userCapabilities(ctx.config.baseUrl) : anonymousCapabilities(ctx.config.baseUrl);
   const talk = ctx.config.profile.talk;
   if (talk && talkEnabledFor(talk, ctx.user)) caps['spreed'] = talkCapabilities(talk.version, ctx.user);
+  // Profile `hpb`: the public key of hello v2 tokens (double/hpb.ts).
+  const tokenKey = helloV2TokenKey(ctx);
+  if (tokenKey && caps['spreed']) ((caps['spreed'] as { config: { signaling: Record<string, unknown> } }).config.signaling)['hello-v2-token-key'] = tokenKey;
   // OC\Security\Bruteforce\Capabilities: the delay for the caller's own address (Throttler::getDelay).
   caps['bruteforce'] = { delay: ctx.store.bruteforce.delayMs(ctx.clientAddress()), 'allow-listed': false };
   return caps;

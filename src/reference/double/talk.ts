@@ -1,3 +1,4 @@
+import { externalSignalingSettings, hpbBackendRoutes } from './hpb.ts';
 import { createHmac, randomBytes } from 'node:crypto';
 import { TURN_DNS_NAME } from '../tls.ts';
 import { PREDEFINED_BACKGROUNDS } from './call-page.ts';
@@ -700,6 +701,8 @@ function signalingSettings(ctx: Ctx, out: OcsOut): void {
   const { profile, turnHost, talkTurnSecret } = ctx.config;
   const creds = talkTurnCredentials(talkTurnSecret);
   const ticket = randomBytes(48).toString('base64url');
+  // Profile `hpb`: the real HPB's URL, a ticket and a token it can verify (double/hpb.ts).
+  const external = externalSignalingSettings(ctx);
   out.ok({
     signalingMode: profile.signaling.mode,
     userId: user?.id ?? null,
@@ -707,6 +710,7 @@ function signalingSettings(ctx: Ctx, out: OcsOut): void {
     server: '',
     ticket,
     helloAuthParams: { '1.0': { userid: user?.id ?? null, ticket }, '2.0': { token: fakeJwt(user?.id ?? null) } },
+    ...external,
     stunservers: [{ urls: profile.stun.ports.map((port) => `stun:${turnHost}:${port}`) }],
     // One username for all servers (Config::getTurnSettings).
     turnservers: turnUrls(profile.turn.unreachable ? unreachableTurnHost(turnHost) : turnHost, profile.turn.servers, TURN_DNS_NAME).map((urls) => ({ urls, username: creds.username, credential: creds.credential })),
@@ -862,6 +866,8 @@ export function talkRoutes(): OcsRoute[] {
     { method: 'DELETE', path: `${SPREED}/v1/chat/{token}/read`, public: true, handler: markUnread },
     // `settings` before `{token}`: it matches the token pattern too.
     { method: 'GET', path: `${SPREED}/v3/signaling/settings`, public: true, handler: signalingSettings },
+    // `backend` before `{token}` too (the HPB's requests, double/hpb.ts).
+    ...hpbBackendRoutes(),
     { method: 'GET', path: `${SPREED}/v3/signaling/{token}`, public: true, handler: pullSignaling },
     { method: 'POST', path: `${SPREED}/v3/signaling/{token}`, public: true, handler: sendSignaling },
     { method: 'POST', path: `${SPREED}/v1/settings/user`, handler: setUserSetting },

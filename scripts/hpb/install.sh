@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Installs the High-Performance Backend of the reference profile `hpb` (issue 13), idempotently, as root:
+#   - nextcloud-spreed-signaling 2.0.2 from Debian unstable, WITHOUT touching the system's apt
+#     sources: a private apt state (sources list, lists, cache) under $HPB_DIR/apt downloads the
+#     .deb, and `dpkg -x` unpacks it into $HPB_DIR/root (a static Go binary that needs only libc).
+#     Bookworm's 0.4.1 and bookworm-backports' 1.2.4 are too old for current Talk (no hello-v2,
+#     federation, incall-all, switchto: "update required" in Talk's HPB setup check).
+#   - nats-server (2.9.10) and janus (1.1.2) from bookworm, the normal way.
+# Prints one line per step; exits non-zero when something could not be installed (scripts/setup.sh
+# tolerates that: the hpb self-tests then skip with the reason, nothing else needs the HPB).
+#
+# Env: TALK_HPB_DIR (default /opt/talk-certify/hpb), TALK_HPB_SUITE (default unstable),
+#      TALK_HPB_MIRROR (default the Debian mirror the system's apt already uses).
+set -euo pipefail
+
+HPB_DIR="${TALK_HPB_DIR:-/opt/talk-certify/hpb}"
+SUITE="${TALK_HPB_SUITE:-unstable}"
+WANT_VERSION="2.0.2"
+BIN="$HPB_DIR/root/usr/bin/nextcloud-spreed-signaling-server"
+t0=$(date +%s)
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "[hpb] must run as root (apt-get, dpkg): sudo bash $0" >&2
+  exit 2
+fi
+
+# 1. nats-server and janus from the system's own sources (bookworm).
+missing=()
+for p in nats-server janus; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]} > 0)); then
+  echo "[hpb] installing ${missing[*]} (Debian packages)"
+  # The system's lists may be missing on a fresh machine; an install that fails for that retries after an update.
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  # Debian starts both as system services on install; the reference platform runs its own copies in a namespace.
+  for s in nats-server janus; do systemctl disable --now "$s" >/dev/null 2>&1 || true; done
+fi
+
+# 2. The signaling server: skip when the unpacked binary already reports the wanted version.
+if [ -x "$BIN" ] && "$BIN" --version 2>/dev/null | grep -q "version $WANT_VERSION"; then
+  echo "[hpb] $("$BIN" --version | head -1) already in $HPB_DIR ($(( $(date +%s) - t0 )) s)"
+  exit 0
+fi
+
+mirror="${TALK_HPB_MIRROR:-}"
+if [ -z "$mirror" ]; then
+  # The mirror the system already uses for Debian (deb822 or one-line sources), else Debian's default.
+  mirror=$(grep -hoE '(URIs:|^deb)\s+https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null | grep -oE 'https?://[^ ]+' | head -1 || true)
+  mirror="${mirror:-http://deb.debian.org/debian}"
+fi
+
+apt_dir="$HPB_DIR/apt"
+rm -rf "$apt_dir"
+mkdir -p "$apt_dir/etc" "$apt_dir/state/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/deb"
+echo "deb $mirror $SUITE main" >"$apt_dir/etc/sources.list"
+# Private sources list, no sources.list.d, private lists and cache; the system's dpkg status only for reading.
+APT_OPTS=(
+  -o "Dir::Etc::sourcelist=$apt_dir/etc/sources.list" -o "Dir::Etc::sourceparts=-"
+  -o "Dir::State=$apt_dir/state" -o "Dir::State::status=/var/lib/dpkg/status"
+  -o "Dir::Cache=$apt_dir/cache" -o "APT::Sandbox::User=root" -o "Debug::NoLocking=1"
+)
+echo "[hpb] downloading nextcloud-spreed-signaling from Debian $SUITE ($mirror) with a private apt state in $apt_dir"
+apt-get "${APT_OPTS[@]}" update -qq
+version=$(apt-cache "${APT_OPTS[@]}" show nextcloud-spreed-signaling 2>/dev/null | awk '/^Version:/ {print $2; exit}')
+case "$version" in
+  "$WANT_VERSION"*) ;;
+  *)
+    echo "[hpb] Debian $SUITE has nextcloud-spreed-signaling '${version:-none}', not $WANT_VERSION: set TALK_HPB_SUITE to a suite that has it" >&2
+    exit 1
+    ;;
+esac
+(cd "$apt_dir/deb" && apt-get "${APT_OPTS[@]}" download -qq "nextcloud-spreed-signaling=$version")
+rm -rf "$HPB_DIR/root.new"
+dpkg -x "$apt_dir"/deb/nextcloud-spreed-signaling_*.deb "$HPB_DIR/root.new"
+rm -rf "$HPB_DIR/root"
+mv "$HPB_DIR/root.new" "$HPB_DIR/root"
+# The lists (~25 MB) are no use after the download.
+rm -rf "$apt_dir/state" "$apt_dir/cache"
+if ! "$BIN" --version | grep -q "version $WANT_VERSION"; then
+  echo "[hpb] $BIN does not report version $WANT_VERSION: $("$BIN" --version 2>&1 | head -1)" >&2
+  exit 1
+fi
+echo "[hpb] $("$BIN" --version | head -1) installed in $HPB_DIR ($(du -sh "$HPB_DIR/root" | cut -f1), $(( $(date +%s) - t0 )) s)"
