@@ -8,7 +8,7 @@ import { type Counters, LatencyRecorder, type LatencySummary, failures, newCount
 
 /**
  * The chat load engine: N participants long-polling a conversation exactly as Talk's web client
- * does (talk-reference.md section 1: `lookIntoFuture=1`, `timeout=30`, `lastKnownMessageId` from
+ * does (docs/reference/talk-reference.md section 1: `lookIntoFuture=1`, `timeout=30`, `lastKnownMessageId` from
  * `X-Chat-Last-Given`, 200 with messages or 304 after the timeout), S of them posting at a fixed
  * total rate. Every message carries its sender, a per-sender sequence number and its send time,
  * so every participant measures send→receive delivery latency (not the poll's duration) and

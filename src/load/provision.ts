@@ -186,7 +186,7 @@ export class LoadResources {
 
   /**
    * `capabilities.bruteforce` for this machine's address, read anonymously (the capability is
-   * public: nc32-samples/capabilities-anonymous.json); null when the capabilities cannot be read
+   * public: docs/reference/nc32-samples/capabilities-anonymous.json); null when the capabilities cannot be read
    * or have no `bruteforce` entry (Nextcloud < 28). Nextcloud computes the delay from every
    * attempt recorded for the address's subnet in the last 12 h, whatever the action
    * (OC\Security\Bruteforce\Throttler::getDelay with action ''), so talkRoomToken attempts count.

@@ -176,7 +176,7 @@ const GOOD: Profile = {
     secret: 'shared',
   },
   stun: { ports: [443] },
-  // As serverinfo reports MariaDB 10.11 (nc32-samples/serverinfo-admin.json: type mysql, version without a -MariaDB suffix).
+  // As serverinfo reports MariaDB 10.11 (docs/reference/nc32-samples/serverinfo-admin.json: type mysql, version without a -MariaDB suffix).
   database: { type: 'mysql', version: '10.11.19', utf8mb4: true },
   php: { maxChildren: null },
   chat: { deliveryDelayMs: 0, dropEveryNthComment: null },

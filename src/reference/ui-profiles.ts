@@ -4,7 +4,7 @@
  * profile can run with any UI profile (`tsx src/reference/cli.ts --profile good --ui talk21`,
  * `TALK_REFERENCE_UI=talk21` for certification runs). Default `talk22`, what the double always was.
  *
- * Version map (spreed:docs/changelogs/changelog-21.md, -22.md; talk-reference.md): Talk 20 ↔ NC 30,
+ * Version map (spreed:docs/changelogs/changelog-21.md, -22.md; docs/reference/talk-reference.md): Talk 20 ↔ NC 30,
  * Talk 21 ↔ NC 31, Talk 22 ↔ NC 32. The releases below are real releases of each line
  * (changelog-20.md: 20.1.10 of 2025-09-18; changelog-21.md: 21.1.5 of 2025-09-18); the Nextcloud
  * patch releases are ones of the same period. Everything the pages render differently per release
@@ -23,7 +23,7 @@ export interface UiProfile {
   /**
    * src/components/TopBar/CallButton.vue: Talk 20/21 render every state of the button as an
    * NcButton with `id="call_button"`; Talk 22 has no id, classes `join-call` / `leave-call`
-   * (talk-reference.md section 7).
+   * (docs/reference/talk-reference.md section 7).
    */
   callButton: 'id-call_button' | 'classes';
   /**

@@ -9,7 +9,7 @@
  * loader picks `vision_wasm_internal.wasm` or `vision_wasm_nosimd_internal.wasm` with
  * `FilesetResolver.isSimdSupported()`, and the `selfie_segmenter.tflite` model. The RSPack build
  * keeps these names in `js/` (spreed:rspack.config.js); that the release tarball really has them
- * there is not verified (talk-reference.md, "Could not establish").
+ * there is not verified (docs/reference/talk-reference.md, "Could not establish").
  */
 export interface BlurAsset {
   /** Path relative to the Talk app root (e.g. `/apps/spreed`), e.g. `js/tflite.wasm`. */

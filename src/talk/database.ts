@@ -3,7 +3,7 @@ import type { OcsClient } from './ocs.ts';
 /**
  * The database as Nextcloud's serverinfo app reports it (`ocs.data.server.database`), and
  * Nextcloud's supported version ranges (NC 32 setup check "Database version",
- * apps/settings/lib/SetupChecks/SupportedDatabase.php; talk-reference.md section 8).
+ * apps/settings/lib/SetupChecks/SupportedDatabase.php; docs/reference/talk-reference.md section 8).
  */
 
 /** serverinfo `server.database`: `type` is Nextcloud's `dbtype` (`mysql` for MariaDB too). */

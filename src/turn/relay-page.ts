@@ -1,6 +1,6 @@
 /**
  * Runs in the browser page (passed to page.evaluate, so self-contained): Talk's own TURN test
- * (src/components/AdminSettings/TurnServer.vue, talk-reference.md section 9) made stricter —
+ * (src/components/AdminSettings/TurnServer.vue, docs/reference/talk-reference.md section 9) made stricter —
  * RTCPeerConnection with only the given TURN servers and iceTransportPolicy 'relay', a data
  * channel and an audio transceiver so there is something to gather for, then every candidate
  * until gathering completes or the time is up, plus each local candidate's relayProtocol from

@@ -12,7 +12,7 @@ export interface TalkTurnSettings {
 }
 
 /**
- * Talk's TURN settings for a conversation (`GET …/api/v3/signaling/settings?token=`, talk-reference.md
+ * Talk's TURN settings for a conversation (`GET …/api/v3/signaling/settings?token=`, docs/reference/talk-reference.md
  * section 3). The credentials are registered as secrets at once, so nothing the suite writes
  * afterwards can contain them.
  */

@@ -11,7 +11,7 @@ import { escapeHtml } from './context.ts';
  * client/talk-call.js, served from disk as `/apps/spreed/js/talk-call.js`; the blur worker is
  * client/blur-worker.js (`/apps/spreed/js/talk-JitsiStreamBackgroundEffect.worker.worker.js`).
  *
- * Markup and where it comes from (spreed sources; talk-reference.md section 7):
+ * Markup and where it comes from (spreed sources; docs/reference/talk-reference.md section 7):
  * - Top bar (src/components/TopBar/TopBar.vue): `.top-bar` > `.top-bar__wrapper` >
  *   `<a role="button" class="conversation-header">` > `.conversation-header__text` >
  *   `<p class="title">` = the conversation's display name: text, NOT a heading.
@@ -50,7 +50,7 @@ import { escapeHtml } from './context.ts';
  *   `window.RTCPeerConnection` at call time; ICE servers = the settings' stunservers +
  *   turnservers; `iceTransportPolicy` from
  *   `OCA.Talk.SimpleWebRTC.webrtc.config.peerConnectionConfig.iceTransportPolicy` when set before
- *   joining (the hook talk-reference.md section 10 names). The session whose id sorts lower sends
+ *   joining (the hook docs/reference/talk-reference.md section 10 names). The session whose id sorts lower sends
  *   the offer. Remote videos: `video.remote-video`.
  * - Blur: the worker compiles the wasm (instantiateStreaming, Talk's console messages on failure)
  *   and fetches the model; the page then draws the camera through a canvas `filter: blur(12px)`

@@ -8,7 +8,7 @@ import { helloV2TokenKey } from './hpb.ts';
 /**
  * Nextcloud core's OCS endpoints the suite uses: capabilities, the current user, the
  * provisioning API (create/delete users, for throwaway test users), and serverinfo. Bodies follow
- * the NC 32.0.1 samples in nc32-samples/.
+ * the NC 32.0.1 samples in docs/reference/nc32-samples/.
  */
 
 /** status.php (sample status-php.json): the same keys in the same order. */

@@ -4,7 +4,7 @@ import type { User } from './store.ts';
 
 /**
  * OCS (`/ocs/v1.php`, `/ocs/v2.php`) as Nextcloud 32 serves it: envelope, format negotiation,
- * and the order of its checks, each reproduced from the samples in nc32-samples/:
+ * and the order of its checks, each reproduced from the samples in docs/reference/nc32-samples/:
  *   1. wrong Basic credentials → 401, OCS 997 "Unauthorised", `WWW-Authenticate` (ocs/v1.php catches the LoginException before routing)
  *   2. no route → 404, OCS 998 (also for an app that is not installed)
  *   3. not logged in on a non-public route → 401, OCS 997 "Current user is not logged in"

@@ -11,7 +11,7 @@ export const FIRST_RUN_WIZARD_SCRIPT = 'apps/firstrunwizard/js/firstrunwizard-ma
 /**
  * The double's HTML pages. Nextcloud 32 renders the login form with Vue; the double serves the
  * same form server-side, with the names, ids, labels and texts a browser sees in the real one
- * (nc32-samples/login/login-form-chromium.html, login-chromium.json), so selectors written
+ * (docs/reference/nc32-samples/login/login-form-chromium.html, login-chromium.json), so selectors written
  * against the double work on a real Nextcloud. `/call/{token}` is the call page of call-page.ts.
  */
 

@@ -11,7 +11,7 @@ import { type ChatMessage, PARTICIPANT, ROOM_TYPE, type Room, type TalkSession, 
  * Talk (spreed) 22 as the web client and the checks see it: conversations, participants and
  * sessions (API v4), calls (v4), chat with long polling (v1), internal signaling and its
  * settings with TURN credentials (v3), the blur preference (v1 settings). Behaviour follows the
- * controllers named in talk-reference.md sections 1–5; where Talk has many more options, the
+ * controllers named in docs/reference/talk-reference.md sections 1–5; where Talk has many more options, the
  * double implements the ones the suite uses and answers the rest like Talk does for a room
  * without them (no lobby, no password, no guests, no federation).
  */
@@ -25,7 +25,7 @@ const CHAT_MAX_LIMIT = 200;
 export const CHAT_MAX_LENGTH = 32000;
 /** SignalingController::PULL_MESSAGES_TIMEOUT. */
 export const SIGNALING_PULL_TIMEOUT_S = 30;
-/** Sessions that pinged within this window are listed in usersInRoom (talk-reference.md section 4). */
+/** Sessions that pinged within this window are listed in usersInRoom (docs/reference/talk-reference.md section 4). */
 const SESSION_ACTIVE_S = 40;
 /** Both long polls are a server loop "check, sleep 1 s" (ChatManager::waitForNewMessages, SignalingController::pullMessages). */
 const POLL_INTERVAL_MS = 1000;
@@ -75,7 +75,7 @@ function talkMajorMinor(version: string): [number, number] {
  * The `spreed` capability (lib/Capabilities.php, ResponseDefinitions TalkCapabilities), for a user
  * or anonymous, as the given Talk release publishes it: `threads` and `live-transcription` from
  * 22, `end-to-end-encryption` from 21, `predefined-backgrounds-v2` from 21.1 (docs/capabilities.md;
- * talk-reference.md section 5). Predefined backgrounds as lib/Capabilities.php lists them; the
+ * docs/reference/talk-reference.md section 5). Predefined backgrounds as lib/Capabilities.php lists them; the
  * v2 entries are image paths under the app (imagePath('spreed', 'backgrounds/…')).
  */
 export function talkCapabilities(version: string, user: User | null): Record<string, unknown> {
@@ -577,7 +577,7 @@ function callPeers(ctx: Ctx, out: OcsOut): void {
   );
 }
 
-/** ChatController::receiveMessages (see talk-reference.md section 1). */
+/** ChatController::receiveMessages (see docs/reference/talk-reference.md section 1). */
 async function receiveMessages(ctx: Ctx, out: OcsOut): Promise<void> {
   const p = participantRoom(ctx);
   if (!p) return out.fail(404);

@@ -1,7 +1,7 @@
 import type { Page } from '@playwright/test';
 
 /**
- * Nextcloud's login page as a person uses it (talk-reference.md section 8; NC 32 core
+ * Nextcloud's login page as a person uses it (docs/reference/talk-reference.md section 8; NC 32 core
  * LoginForm.vue): the fields by their `name` (`user`, `password`: stable since long before the
  * Vue rewrite, unlike labels and data attributes), the form's submit button, then either a
  * redirect away from /login or the form again with a message. Every message Nextcloud shows there

@@ -1,6 +1,6 @@
 /**
  * What differs between Talk versions in the web UI the call checks drive: the single place of
- * version differences (talk-reference.md section 7). Each entry cites the spreed file it comes
+ * version differences (docs/reference/talk-reference.md section 7). Each entry cites the spreed file it comes
  * from. Roles and accessible names come first; a CSS selector only where real Talk renders it.
  * Nothing here is an attribute or global the suite invented: no `aria-pressed` on the background
  * tiles, no `OCA.Talk.blurState` (real Talk has neither).

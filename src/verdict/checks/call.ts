@@ -1,7 +1,7 @@
 import type { CheckDefinition } from '../types.ts';
 
 /**
- * The call area: a real Talk call in real browsers, as users make it (issue #4; talk-reference.md
+ * The call area: a real Talk call in real browsers, as users make it (issue #4; docs/reference/talk-reference.md
  * sections 2, 4, 6, 7): log in through the login page, open the conversation, "Start call" /
  * "Join call", media both ways, relay through Talk's TURN, interoperability, background blur.
  */

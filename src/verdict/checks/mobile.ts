@@ -1,6 +1,6 @@
 import type { CheckDefinition } from '../types.ts';
 
-/** The mobile area (issue #6; talk-reference.md sections 7, 8): Talk's web UI on a phone. */
+/** The mobile area (issue #6; docs/reference/talk-reference.md sections 7, 8): Talk's web UI on a phone. */
 export const MOBILE_CHECKS = [
   {
     id: 'mobile.web',

@@ -5,7 +5,7 @@ const TURN_ADD =
   'Install coturn as Talk documents it (spreed docs/TURN.md: `use-auth-secret`, `static-auth-secret`, `realm`, `fingerprint`, listening on 443) ' +
   'and add it in Talk: Administration settings > Talk > TURN servers, or `occ talk:turn:add --secret <static-auth-secret> turn,turns turn.example.com:443 udp,tcp`.';
 
-/** The TURN area (conventions: see ../catalogue.ts; talk-reference.md sections 3, 9, 10). */
+/** The TURN area (conventions: see ../catalogue.ts; docs/reference/talk-reference.md sections 3, 9, 10). */
 export const TURN_CHECKS = [
   {
     id: 'turn.configured',

@@ -5,7 +5,7 @@ const c = check('call.blur');
 // The call page receives Talk's TURN credentials (signaling settings); a trace would record them.
 test.use({ trace: 'off' });
 
-// Proof that blur is on, from outside (talk-reference.md section 7; spreed
+// Proof that blur is on, from outside (docs/reference/talk-reference.md section 7; spreed
 // src/components/MediaSettings/VideoBackgroundEditor.vue, src/utils/media/pipeline/VirtualBackground.js):
 // the selected class on "Blur", the per-conversation stored type, every .wasm/.tflite 2xx, no
 // "tflite compilation failed"/"MediaPipe Tasks initialization failed", the preview blurrier.

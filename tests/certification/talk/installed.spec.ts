@@ -3,7 +3,7 @@ import { HttpClient } from '../../../src/talk/http.ts';
 import { OcsClient } from '../../../src/talk/ocs.ts';
 
 const c = check('talk.installed');
-/** The APIs this suite and current Talk clients use (talk-reference.md sections 0 and 5). */
+/** The APIs this suite and current Talk clients use (docs/reference/talk-reference.md sections 0 and 5). */
 const REQUIRED_FEATURES = ['conversation-v4', 'signaling-v3'];
 
 /**

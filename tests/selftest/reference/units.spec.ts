@@ -86,7 +86,7 @@ test.describe('TURN credentials', () => {
       expect(conf.split('\n'), line).toContain(line);
     }
     expect(conf).toMatch(/^realm=/m);
-    // Talk's docs/TURN.md list (talk-reference.md section 10), so the relay cannot reach private networks…
+    // Talk's docs/TURN.md list (docs/reference/talk-reference.md section 10), so the relay cannot reach private networks…
     for (const range of ['10.0.0.0-10.255.255.255', '127.0.0.0-127.255.255.255', '192.168.0.0-192.168.255.255', '172.16.0.0-172.31.255.255']) {
       expect(conf, range).toContain(`denied-peer-ip=${range}`);
     }

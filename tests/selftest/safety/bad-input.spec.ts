@@ -93,7 +93,7 @@ const nextcloudLike =
     r.writeHead(404).end();
   };
 
-/** What Nextcloud answers a wrong Basic password (nc32-samples/ocs-wrongpass-user.*). */
+/** What Nextcloud answers a wrong Basic password (docs/reference/nc32-samples/ocs-wrongpass-user.*). */
 const wrongPassword = (r: http.ServerResponse) =>
   r
     .writeHead(401, { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Basic realm="Authorisation Required"' })

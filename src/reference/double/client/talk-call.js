@@ -63,7 +63,7 @@
 		removeItem: (k) => localStorage.removeItem(STORAGE_PREFIX + k),
 	};
 
-	// OCA.Talk.SimpleWebRTC: the hook talk-reference.md section 10 names for forcing relay. Keep
+	// OCA.Talk.SimpleWebRTC: the hook docs/reference/talk-reference.md section 10 names for forcing relay. Keep
 	// whatever a test's init script put there before us.
 	const OCA = (window.OCA = window.OCA || {});
 	const Talk = (OCA.Talk = OCA.Talk || {});
@@ -675,7 +675,7 @@
 	}
 
 	// ------------------------------------------------------------------------------------------
-	// Internal signaling (talk-reference.md section 4)
+	// Internal signaling (docs/reference/talk-reference.md section 4)
 
 	function send(to, type, payload) {
 		state.queue.push({ to, sid: String(Date.now()), roomType: 'video', type, payload });
