@@ -183,6 +183,9 @@ const GOOD: Profile = {
   signaling: { mode: 'internal' },
 };
 
+/** A working High-Performance Backend: profile `hpb`; each hpb-* fault changes one of these. */
+const HPB_OK: Readonly<HpbProfile> = { proxy: 'upgrade', running: true, secret: 'shared', allowed: 'this', mcu: 'janus' };
+
 /** A fault profile: `good` with the given parts replaced. */
 function fault(name: ProfileName, description: string, change: (p: Profile) => void): Profile {
   const p = structuredClone(GOOD);
@@ -361,39 +364,40 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
       p.php.sessionNeedsCookieTest = true;
     },
   ),
-  // External signaling (issue 13): the real High-Performance Backend in the namespace.
+  // External signaling (issue 13): the real High-Performance Backend in the namespace; each HPB
+  // fault is the working HPB with one thing changed.
   hpb: fault(
     'hpb',
     "Everything right, with Talk's external signaling: the High-Performance Backend (nextcloud-spreed-signaling 2.0.2 + NATS + Janus) behind nginx at /standalone-signaling/ with the WebSocket upgrade.",
     (p) => {
-      p.signaling = { mode: 'external', hpb: { proxy: 'upgrade', running: true, secret: 'shared', allowed: 'this', mcu: 'janus' } };
+      p.signaling = { mode: 'external', hpb: { ...HPB_OK } };
     },
   ),
   'hpb-no-upgrade': fault(
     'hpb-no-upgrade',
     "The HPB's nginx location does not pass the Upgrade and Connection headers: the welcome URL answers, but the WebSocket is refused (400).",
     (p) => {
-      p.signaling = { mode: 'external', hpb: { proxy: 'no-upgrade', running: true, secret: 'shared', allowed: 'this', mcu: 'janus' } };
+      p.signaling = { mode: 'external', hpb: { ...HPB_OK, proxy: 'no-upgrade' } };
     },
   ),
   'hpb-down': fault('hpb-down', 'Talk is configured for the HPB, but the signaling server is not running: nginx answers 502 Bad Gateway.', (p) => {
-    p.signaling = { mode: 'external', hpb: { proxy: 'upgrade', running: false, secret: 'shared', allowed: 'this', mcu: 'janus' } };
+    p.signaling = { mode: 'external', hpb: { ...HPB_OK, running: false } };
   }),
   'hpb-wrong-secret': fault(
     'hpb-wrong-secret',
     "Talk's shared secret of the HPB differs from the HPB's [backend] secret: Talk refuses the HPB's backend requests, so no client can authenticate (hello fails).",
     (p) => {
-      p.signaling = { mode: 'external', hpb: { proxy: 'upgrade', running: true, secret: 'wrong', allowed: 'this', mcu: 'janus' } };
+      p.signaling = { mode: 'external', hpb: { ...HPB_OK, secret: 'wrong' } };
     },
   ),
   'hpb-no-mcu': fault('hpb-no-mcu', 'The HPB runs without an MCU (no Janus, `[mcu]` empty): signaling works, but calls are peer-to-peer mesh.', (p) => {
-    p.signaling = { mode: 'external', hpb: { proxy: 'upgrade', running: true, secret: 'shared', allowed: 'this', mcu: 'none' } };
+    p.signaling = { mode: 'external', hpb: { ...HPB_OK, mcu: 'none' } };
   }),
   'hpb-url-not-allowed': fault(
     'hpb-url-not-allowed',
     "The HPB's `[backend] backends` lists only another Nextcloud: the HPB refuses hellos whose backend URL is this Nextcloud's.",
     (p) => {
-      p.signaling = { mode: 'external', hpb: { proxy: 'upgrade', running: true, secret: 'shared', allowed: 'other', mcu: 'janus' } };
+      p.signaling = { mode: 'external', hpb: { ...HPB_OK, allowed: 'other' } };
     },
   ),
 };

@@ -202,12 +202,8 @@ export async function helloOverWebSocket(o: {
         finish();
       });
       ws.addEventListener('message', (ev) => {
-        let msg: Record<string, any>;
-        try {
-          msg = JSON.parse(String(ev.data)) as Record<string, any>;
-        } catch {
-          return;
-        }
+        const msg = parseSignalingMessage(ev.data);
+        if (!msg) return;
         if (msg['type'] === 'welcome') {
           result.welcomeFeatures = (msg['welcome']?.['features'] as string[] | undefined) ?? [];
           sendHello();
@@ -266,12 +262,8 @@ export class HpbConnection {
     const ws = new WebSocket(hpbWebSocketUrl(this.server), { dispatcher: this.agent });
     this.ws = ws;
     ws.addEventListener('message', (ev) => {
-      let msg: Record<string, any>;
-      try {
-        msg = JSON.parse(String(ev.data)) as Record<string, any>;
-      } catch {
-        return;
-      }
+      const msg = parseSignalingMessage(ev.data);
+      if (!msg) return;
       this.messages.push(msg);
       if (msg['type'] === 'welcome') this.welcomeFeatures = (msg['welcome']?.['features'] as string[] | undefined) ?? [];
       for (const w of [...this.waiters]) {
@@ -334,5 +326,14 @@ export class HpbConnection {
       // already closed
     }
     await this.agent.close().catch(() => {});
+  }
+}
+
+/** A signaling server message as JSON; null for anything that is not JSON (ignored, as Talk's client does). */
+function parseSignalingMessage(data: unknown): Record<string, any> | null {
+  try {
+    return JSON.parse(String(data)) as Record<string, any>;
+  } catch {
+    return null;
   }
 }

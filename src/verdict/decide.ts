@@ -142,7 +142,7 @@ export const RUN_AGAIN = 'run the certification again, to the end';
 /** How to establish a check a narrowed run left out. */
 export const RUN_EVERYTHING = 'run the whole certification (no --grep, --grep-invert or --project narrowing it)';
 /** How to establish the checks of a browser that is not installed where the suite ran. */
-export const INSTALL_BROWSER = 'install the browser on the machine that runs the suite (see its reason) and run again';
+export const INSTALL_BROWSER = 'install the browser on the machine that runs the suite (see the reason), include it in TALK_BROWSERS, and run again';
 
 /** Builds the result of one check from its run. */
 export function decideCheck(run: CheckRun): CheckResult {

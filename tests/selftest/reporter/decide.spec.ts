@@ -17,41 +17,14 @@ import {
 } from '../../../src/verdict/decide.ts';
 import { EXIT_CERTIFIED, EXIT_CODE_OF_STATUS, EXIT_INCOMPLETE, EXIT_NOT_CERTIFIED, EXIT_UNUSABLE_INPUT, exitCodeFor } from '../../../src/verdict/outcome.ts';
 import type { BrowserRecord, CheckDefinition, CheckResult, Severity, Verdict } from '../../../src/verdict/types.ts';
+import { CLEAN, def, passed, run } from './check-runs.ts';
 
-const def = (id: string, severity: Severity, runsIn: 'node' | 'browser' = 'node', area = id.split('.')[0]!): CheckDefinition => ({
-  id,
-  area,
-  title: `title of ${id}`,
-  requirement: `requirement of ${id}`,
-  severity,
-  provenance: 'observed',
-  runsIn,
-  criterion: `criterion of ${id}`,
-  remedy: `remedy of ${id}`,
-});
-
-const CLEAN: RunContext = { runError: null, runStatus: 'passed', maxFailuresReached: null };
-
-const passed = (observed = 'all good'): Attempt => ({ status: 'passed', evidence: { observed, details: { seen: observed } }, error: null, durationMs: 10 });
 const failed = (observed = 'broken', diagnosis?: string, error: string | null = 'Error: expected 200, got 404'): Attempt => ({
   status: 'failed',
   evidence: { observed, ...(diagnosis ? { diagnosis } : {}), details: { seen: observed } },
   error,
   durationMs: 20,
 });
-
-function run(over: Partial<CheckRun> & { definition: CheckDefinition }): CheckRun {
-  return {
-    project: 'platform',
-    browser: null,
-    outcome: 'expected',
-    attempts: [passed()],
-    notApplicableReason: null,
-    skipReason: null,
-    didNotRunReason: didNotRunReason(CLEAN, false),
-    ...over,
-  };
-}
 
 test.describe('decideVerdict', () => {
   const table: [TestOutcome, Severity, boolean, Verdict, boolean][] = [

@@ -4,15 +4,14 @@ import {
   INSTALL_BROWSER,
   RUN_AGAIN,
   RUN_EVERYTHING,
-  type RunContext,
   decideCertification,
   decideCheck,
-  didNotRunReason,
   notEstablishedLine,
   uncoveredChecks,
 } from '../../../src/verdict/decide.ts';
 import { EXIT_CERTIFIED, EXIT_INCOMPLETE, EXIT_NOT_CERTIFIED, parseNotRunNote } from '../../../src/verdict/outcome.ts';
-import type { BrowserRecord, CheckDefinition, CheckResult } from '../../../src/verdict/types.ts';
+import type { BrowserRecord, CheckResult } from '../../../src/verdict/types.ts';
+import { CLEAN, def, run } from './check-runs.ts';
 
 /**
  * Issue 16: which not-run reasons are the environment's (they do not block a certification, and
@@ -20,34 +19,9 @@ import type { BrowserRecord, CheckDefinition, CheckResult } from '../../../src/v
  * reason class, each with the outcome and the exit code.
  */
 
-const def = (id: string, severity: 'must' | 'should' = 'must', runsIn: 'node' | 'browser' = 'node'): CheckDefinition => ({
-  id,
-  area: id.split('.')[0]!,
-  title: `title of ${id}`,
-  requirement: `requirement of ${id}`,
-  severity,
-  provenance: 'observed',
-  runsIn,
-  criterion: `criterion of ${id}`,
-  remedy: `remedy of ${id}`,
-});
-const CLEAN: RunContext = { runError: null, runStatus: 'passed', maxFailuresReached: null };
-
-function run(over: Partial<CheckRun> & { definition: CheckDefinition }): CheckRun {
-  return {
-    project: 'platform',
-    browser: null,
-    outcome: 'expected',
-    attempts: [{ status: 'passed', evidence: { observed: 'ok', details: {} }, error: null, durationMs: 1 }],
-    notApplicableReason: null,
-    skipReason: null,
-    didNotRunReason: didNotRunReason(CLEAN, false),
-    ...over,
-  };
-}
-const pass = (id: string, project = 'platform'): CheckResult => decideCheck(run({ definition: def(id), project, browser: project === 'platform' ? null : project }));
+const pass = (id: string, project = 'platform'): CheckResult => decideCheck(run({ definition: def(id, 'must'), project, browser: project === 'platform' ? null : project }));
 const fail = (id: string): CheckResult =>
-  decideCheck(run({ definition: def(id), outcome: 'unexpected', attempts: [{ status: 'failed', evidence: { observed: 'bad', diagnosis: 'broken', details: {} }, error: 'x', durationMs: 1 }] }));
+  decideCheck(run({ definition: def(id, 'must'), outcome: 'unexpected', attempts: [{ status: 'failed', evidence: { observed: 'bad', diagnosis: 'broken', details: {} }, error: 'x', durationMs: 1 }] }));
 /** A check that called `evidence.notRun(reason, { class, how })`: a skipped attempt with the not-run annotation. */
 const notRun = (id: string, reason: string, note: CheckRun['notRunNote'], project = 'platform', severity: 'must' | 'should' = 'must'): CheckResult =>
   decideCheck(
@@ -143,17 +117,17 @@ test.describe('incomplete: the check could not be established on what the run ha
   });
 
   test('a narrowed run (--grep): the checks left out are incomplete with "run the whole certification", exit 3', () => {
-    const out = uncoveredChecks([def('https.tls.valid'), def('load.chat.under-load')], [pass('https.tls.valid')], [], CLEAN);
+    const out = uncoveredChecks([def('https.tls.valid', 'must'), def('load.chat.under-load', 'must')], [pass('https.tls.valid')], [], CLEAN);
     expect(out).toEqual([expect.objectContaining({ id: 'load.chat.under-load', notRunClass: 'incomplete', establish: RUN_EVERYTHING })]);
     expect(decideCertification({ checks: [pass('https.tls.valid'), ...out], runError: null, runStatus: 'passed' })).toMatchObject({ status: 'incomplete', exitCode: EXIT_INCOMPLETE });
   });
 
   test('an interrupted run: the check it was running and those it never reached are incomplete with "run again", exit 3', () => {
     const interrupted = decideCheck(
-      run({ definition: def('call.media'), outcome: 'skipped', attempts: [{ status: 'interrupted', evidence: null, error: null, durationMs: 1 }] }),
+      run({ definition: def('call.media', 'must'), outcome: 'skipped', attempts: [{ status: 'interrupted', evidence: null, error: null, durationMs: 1 }] }),
     );
     expect(interrupted).toMatchObject({ verdict: 'not-run', notRunClass: 'incomplete', establish: RUN_AGAIN });
-    const [unreached] = uncoveredChecks([def('load.chat.under-load')], [], [], { ...CLEAN, runStatus: 'interrupted' });
+    const [unreached] = uncoveredChecks([def('load.chat.under-load', 'must')], [], [], { ...CLEAN, runStatus: 'interrupted' });
     expect(unreached).toMatchObject({ notRunClass: 'incomplete', establish: RUN_AGAIN });
     const s = decideCertification({ checks: [pass('https.tls.valid'), interrupted, unreached!], runError: null, runStatus: 'interrupted' });
     expect(s).toMatchObject({ status: 'incomplete', exitCode: EXIT_INCOMPLETE });
