@@ -8,7 +8,7 @@
  *   3 INCOMPLETE: no MUST check failed, but one was not run (browsers that are not installed here
  *     do not count, see decideCertification); the report lists each with its reason.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -130,6 +130,12 @@ async function main(): Promise<void> {
       if (err instanceof TalkError) fail(`the certification could not start on ${config.url}: ${err.message}`);
       throw err;
     }
+  }
+  // `npm run certify` installed the npm dependencies; the system packages depend on the target,
+  // known only now (TALK_URL, .env or --url): a URL run needs only the browsers (scripts/setup.sh).
+  if (process.env.npm_lifecycle_event === 'certify') {
+    const setup = spawnSync('bash', [path.join(ROOT, 'scripts', 'setup.sh'), '--system-only', '--for', config.target], { stdio: 'inherit' });
+    if (setup.status !== 0) fail(`installing what a ${config.target} run needs failed (scripts/setup.sh --for ${config.target}, exit ${setup.status ?? setup.signal}); see its message above.`);
   }
   for (const b of detectBrowsers(config.browsers)) {
     out(`  browser ${b.name.padEnd(16)} ${b.available ? `${b.record.label ?? b.record.name}${b.record.executable ? ` (${b.record.executable})` : ''}` : `NOT RUN: ${b.record.notRunReason}`}`);

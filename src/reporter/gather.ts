@@ -3,21 +3,14 @@ import type { FullProject, TestCase, TestResult } from '@playwright/test/reporte
 import type { Attempt } from '../verdict/decide.ts';
 import type { BrowserRecord, CheckDefinition, Evidence } from '../verdict/types.ts';
 import { redact, redactText } from '../redact/index.ts';
+import { BROWSER_ATTACHMENT, CHECK_ANNOTATION, EVIDENCE_ATTACHMENT, NOT_APPLICABLE_ANNOTATION } from '../verdict/contract.ts';
 
 /**
  * Reads the talk-certify contract off Playwright's objects: the check annotation, the evidence
  * and browser attachments, the not-applicable and skip annotations. Nothing here decides a
- * verdict; see src/verdict/decide.ts.
+ * verdict; see src/verdict/decide.ts. The names are defined in src/verdict/contract.ts.
  */
-
-/** Static annotation on every check's test; its description is the JSON of the CheckDefinition. */
-export const CHECK_ANNOTATION = 'talk-certify:check';
-/** Runtime annotation pushed before `testInfo.skip()` when the requirement does not apply. */
-export const NOT_APPLICABLE_ANNOTATION = 'talk-certify:not-applicable';
-/** JSON `Evidence`, attached by the check's fixture (already redacted). */
-export const EVIDENCE_ATTACHMENT = 'talk-certify-evidence';
-/** JSON `{ name, version, channel, executable }`, attached once the browser is launched. */
-export const BROWSER_ATTACHMENT = 'talk-certify-browser';
+export { BROWSER_ATTACHMENT, CHECK_ANNOTATION, EVIDENCE_ATTACHMENT, NOT_APPLICABLE_ANNOTATION };
 
 type Annotation = TestCase['annotations'][number];
 type Attachment = TestResult['attachments'][number];

@@ -1,3 +1,5 @@
+import { RESOLVED_ENV } from '../targets/index.ts';
+import type { TargetState as TargetStateWritten } from '../targets/types.ts';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,20 +58,9 @@ export interface TalkCertifyReporterOptions {
   coverage?: 'catalogue' | 'run';
 }
 
-/** What global setup writes for the reporter (src/targets, `TargetState`), read back defensively. */
-interface TargetState {
-  kind: string;
-  url: string;
-  profile: string | null;
-  nextcloudVersion: string | null;
-  talkVersion: string | null;
-  talkNote?: string | null;
-  runId?: string;
-  error?: { code: string; message: string };
-}
+/** What global setup writes for the reporter (src/targets/types.ts), read back defensively. */
+type TargetState = Omit<TargetStateWritten, 'runId'> & { runId?: string };
 
-/** Global setup hands the resolved target, credentials included, to the workers in this variable. */
-const RESOLVED_TARGET_ENV = 'TALK_CERTIFY_RESOLVED';
 /** Width of console lines when stdout is not a terminal (CI logs wrap or scroll sideways). */
 const NON_TTY_WIDTH = 160;
 
@@ -350,7 +341,7 @@ function readState(file: string): { value: TargetState | null; problem: string |
  */
 function registerRunSecrets(): void {
   registerSecretsFromEnv();
-  const resolved = process.env[RESOLVED_TARGET_ENV];
+  const resolved = process.env[RESOLVED_ENV];
   if (!resolved) return;
   try {
     registerSecretValues(JSON.parse(resolved), undefined);

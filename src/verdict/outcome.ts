@@ -43,12 +43,8 @@ export const EXIT_CODES_HELP = [
   `${EXIT_INCOMPLETE} INCOMPLETE: no MUST check failed, but a MUST check could not be established on what the run had (the report lists each with the reason and how to establish it)`,
 ] as const;
 
-/**
- * The annotation `evidence.notRun` leaves for the reporter: the not-run reason's class
- * (src/verdict/types.ts NotRunClass) and how to establish the check. Defined once here, read by
- * fixtures/check.ts and src/reporter.
- */
-export const NOT_RUN_ANNOTATION = 'talk-certify:not-run';
+/** The annotation `evidence.notRun` leaves for the reporter (defined with the other names in ./contract.ts). */
+export { NOT_RUN_ANNOTATION } from './contract.ts';
 
 export interface NotRunNote {
   class: NotRunClass;

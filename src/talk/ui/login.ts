@@ -1,3 +1,4 @@
+import { THROTTLE_REMEDY } from '../errors.ts';
 import type { Page } from '@playwright/test';
 
 /**
@@ -33,9 +34,8 @@ export interface LoginPageMessage {
 const CREDENTIALS_ADVICE =
   'Check the login name and password (TALK_USER/TALK_PASSWORD, TALK_USER2/TALK_PASSWORD2, or the admin pair that creates throwaway users). ' +
   "App passwords do not work in Nextcloud's login form (nextcloud/server#3993): give the account password.";
-const THROTTLE_ADVICE =
-  "Nextcloud's brute-force protection is throttling this machine's IP address (earlier failed logins): reset it with `occ security:bruteforce:reset <ip>` " +
-  'and allowlist the address (Administration settings > Security > Brute-force IP allowlist) before running again.';
+/** What the login page's throttle messages mean, then the one remedy text (src/talk/errors.ts). */
+const THROTTLE_ADVICE = `Nextcloud's brute-force protection is throttling this machine's IP address (earlier failed logins). ${THROTTLE_REMEDY}`;
 
 /**
  * Every message Nextcloud 30–32's login page shows instead of logging in, most specific first

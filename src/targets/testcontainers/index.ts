@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Config } from '../../config/index.ts';
 import { registerSecret } from '../../redact/index.ts';
 import { probeTarget } from '../../talk/probe.ts';
-import type { StartedTarget } from '../index.ts';
+import type { StartedTarget } from '../types.ts';
 import { startTestcontainersPlatform } from './platform.ts';
 
 export { ContainerEngineUnavailableError, detectContainerEngine, engineUnavailableMessage, lookForEngine } from './engine.ts';
@@ -35,7 +35,6 @@ export async function startTestcontainersTarget(config: Config, log: (line: stri
         admin,
         runId: config.runId,
         probe,
-        referenceControl: null,
       },
       stop: () => platform.stop(),
     };

@@ -1,3 +1,4 @@
+import { THROTTLE_REMEDY } from '../../talk/errors.ts';
 import type { CheckDefinition } from '../types.ts';
 
 const REQ_WORKERS =
@@ -56,6 +57,6 @@ export const LOAD_CHECKS = [
       'N participants long-polling, S senders at R msg/s for D s (TALK_LOAD_*): p95 send→receive latency within TALK_LOAD_P95_DELIVERY_MS, no message lost or duplicated, error rate within TALK_LOAD_MAX_ERROR_PERCENT',
     remedy:
       `${SIZING} Lost or duplicated messages point at the database or a cache (Redis for memcache.distributed and memcache.locking) rather than PHP.${REFUSED} ` +
-      "429 answers from Nextcloud itself (brute-force protection) make the check not run instead: `occ security:bruteforce:reset <ip>` and the Brute-force IP allowlist.",
+      `429 answers from Nextcloud itself (brute-force protection) make the check not run instead. ${THROTTLE_REMEDY}`,
   },
 ] as const satisfies readonly CheckDefinition[];

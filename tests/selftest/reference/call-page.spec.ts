@@ -1,3 +1,4 @@
+import { BLURRED_SHARPNESS_RATIO, videoSharpnessInPage } from '../../../src/talk/ui/sharpness.ts';
 import { type Browser, type BrowserContext, type ConsoleMessage, type Page, type Request, chromium, expect, firefox, test } from '@playwright/test';
 import { detectBrowser } from '../../../src/browsers/detect.ts';
 import type { BrowserLaunch } from '../../../src/browsers/detect.ts';
@@ -119,22 +120,9 @@ function peers(p: Participant): Promise<{ state: string; gathering: string; byte
   });
 }
 
-/** Sum of absolute differences between horizontal neighbours of the local video: a sharp frame scores high, a blurred one low. */
-function localSharpness(p: Participant, selector = '#localVideo'): Promise<number> {
-  return p.page.evaluate((sel) => {
-    const v = document.querySelector(sel) as HTMLVideoElement;
-    // A track that was just swapped in has no frame yet: not measurable, try again.
-    if (!v.videoWidth || !v.videoHeight) return Number.POSITIVE_INFINITY;
-    const c = document.createElement('canvas');
-    c.width = v.videoWidth;
-    c.height = v.videoHeight;
-    const ctx = c.getContext('2d')!;
-    ctx.drawImage(v, 0, 0);
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    let sum = 0;
-    for (let i = 4; i < d.length; i += 4) sum += Math.abs(d[i]! - d[i - 4]!) + Math.abs(d[i + 1]! - d[i - 3]!) + Math.abs(d[i + 2]! - d[i - 2]!);
-    return sum / (c.width * c.height);
-  }, selector);
+/** The local video's sharpness (src/talk/ui/sharpness.ts, the measure call.blur uses); a video without a frame yet is not measurable: try again. */
+async function localSharpness(p: Participant, selector = '#localVideo'): Promise<number> {
+  return (await p.page.evaluate(videoSharpnessInPage, { selector })) ?? Number.POSITIVE_INFINITY;
 }
 
 /** The stored background type of the conversation (@nextcloud/browser-storage scope `talk`: `nextcloud_per_dGFsaw==_` + key). */
@@ -226,7 +214,7 @@ test.describe('good', () => {
     expect((await wasm).headers()['content-type']).toBe('application/wasm');
     expect((await model).status()).toBe(200);
     await dialog.getByRole('button', { name: 'Close' }).click();
-    await expect.poll(() => localSharpness(a), { message: `local video sharpness before blur: ${sharp}` }).toBeLessThan(sharp / 2);
+    await expect.poll(() => localSharpness(a), { message: `local video sharpness before blur: ${sharp}` }).toBeLessThan(sharp * BLURRED_SHARPNESS_RATIO);
     expect(a.console.filter((l) => /wasm streaming compile failed|tflite compilation failed/.test(l))).toEqual([]);
     // The blurred track replaced the camera in the peer connection: the call still carries media.
     const before = (await peers(b))[0]!.bytesReceived;
@@ -273,7 +261,7 @@ test.describe('good', () => {
       await chooseBlur(b);
       await expect(b.page.getByRole('dialog', { name: 'Check devices' }).getByRole('button', { name: 'Blur' })).toHaveClass(SELECTED);
       expect((await model).status()).toBe(200);
-      await expect.poll(() => localSharpness(b), { message: `local video sharpness before blur: ${sharp}` }).toBeLessThan(sharp / 2);
+      await expect.poll(() => localSharpness(b), { message: `local video sharpness before blur: ${sharp}` }).toBeLessThan(sharp * BLURRED_SHARPNESS_RATIO);
       await a.context.close();
       await b.context.close();
     } finally {
