@@ -1,5 +1,6 @@
 import { exitCodeFor } from '../verdict/outcome.ts';
 import type { CertificationReport, CertificationStatus, CheckResult, Verdict } from '../verdict/types.ts';
+import { groupNotEstablished } from '../verdict/decide.ts';
 
 /**
  * Text shared by the console and the Markdown report. Plain characters only (no colours, no
@@ -83,16 +84,17 @@ export function outcomeLabel(report: CertificationReport): string {
 }
 
 /**
- * What the run did not establish, one line per must check that did not run:
- * `<check>: <reason> — to establish: <how>`, those that make the certification incomplete first,
+ * What the run did not establish, one line per reason: `<checks>: <reason> — to establish: <how>`,
+ * the checks that share a reason and a way to establish them named together (an absent browser is
+ * one line, not one per check it skipped); those that make the certification incomplete first,
  * then those this environment cannot make, marked `(environment, does not block)`.
  * Reports written before `notEstablished` existed give the labels without reasons.
  */
 export function notEstablishedLines(report: CertificationReport): string[] {
   const s = report.summary;
   if (s.notEstablished) {
-    return s.notEstablished.map(
-      (n) => `${n.class === 'environment' ? '(environment, does not block) ' : ''}${n.check}: ${n.reason}${n.how ? ` — to establish: ${n.how}` : ''}`,
+    return groupNotEstablished(s.notEstablished).map(
+      (g) => `${g.class === 'environment' ? '(environment, does not block) ' : ''}${g.names}: ${g.reason}${g.how ? ` — to establish: ${g.how}` : ''}`,
     );
   }
   return s.mustNotRun.map((l) => `${l}: see its reason below`);

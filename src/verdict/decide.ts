@@ -127,11 +127,15 @@ export function notInRunReason(ctx: RunContext, browser: BrowserRecord | null, n
 /** Longest diagnosis taken from an error message; the full error is in the HTML report. */
 export const MAX_ERROR_DIAGNOSIS_CHARS = 300;
 
-/** The first non-empty line of an error message, without terminal colours, cut to `max` characters. */
+/** The first non-empty line of an error message, without terminal colours, cut to at most `max` characters (at a word boundary where there is one). */
 export function firstLine(message: string, max = MAX_ERROR_DIAGNOSIS_CHARS): string {
   const plain = message.replace(/\u001b\[[0-9;]*m/g, '');
   const line = plain.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+  if (line.length <= max) return line;
+  // Cut at a word boundary when there is one in the last third, so no word is left half-written.
+  const cut = line.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > (max * 2) / 3 ? cut.slice(0, space) : cut).replace(/[\s,;:]+$/, '')}…`;
 }
 
 /** `observed` of a check that recorded no evidence. */
@@ -459,25 +463,9 @@ export function decideCertification(input: CertificationInput): CertificationRep
  */
 export function notEstablishedLine(items: readonly NotEstablished[]): string {
   const part = (cls: NotRunClass, title: string) => {
-    const mine = items.filter((n) => (n.class ?? 'incomplete') === cls);
-    if (mine.length === 0) return null;
-    // Group by what to do, then name the checks once each with their browsers.
-    const groups = new Map<string, NotEstablished[]>();
-    for (const n of mine) {
-      const key = `${n.reason}\u0000${n.how ?? ''}`;
-      groups.set(key, [...(groups.get(key) ?? []), n]);
-    }
-    const texts = [...groups.values()].map((g) => {
-      const byId = new Map<string, string[]>();
-      for (const n of g) {
-        const m = /^(.*) \((.*)\)$/.exec(n.check);
-        const [id, where] = m ? [m[1]!, m[2]!] : [n.check, ''];
-        byId.set(id, [...(byId.get(id) ?? []), ...(where ? [where] : [])]);
-      }
-      const names = [...byId].map(([id, where]) => (where.length ? `${id} (${where.join(', ')})` : id)).join(', ');
-      const first = g[0]!;
-      return `${names}: ${firstLine(first.reason, 200)}${first.how ? `; to establish: ${first.how}` : ''}`;
-    });
+    const groups = groupNotEstablished(items).filter((g) => g.class === cls);
+    if (groups.length === 0) return null;
+    const texts = groups.map((g) => `${g.names}: ${firstLine(g.reason, 200)}${g.how ? `; to establish: ${g.how}` : ''}`);
     return `${title}: ${texts.join(' | ')}.`;
   };
   return [
@@ -486,6 +474,42 @@ export function notEstablishedLine(items: readonly NotEstablished[]): string {
   ]
     .filter((p): p is string => p !== null)
     .join(' ');
+}
+
+/** Checks not established for the same reason, with the same way to establish them. */
+export interface NotEstablishedGroup {
+  class: NotRunClass;
+  /** `call.media (chromium, firefox), turn.relay.tcp (webkit)`: each check id once, with its browsers. */
+  names: string;
+  reason: string;
+  how: string | null;
+}
+
+/**
+ * Groups `notEstablished` by class, reason and how to establish, in first-seen order, naming each
+ * check once with its browsers: one absent browser is one line, not one line per check it skipped.
+ */
+export function groupNotEstablished(items: readonly NotEstablished[]): NotEstablishedGroup[] {
+  const groups = new Map<string, NotEstablished[]>();
+  for (const n of items) {
+    const key = `${n.class ?? 'incomplete'}\u0000${n.reason}\u0000${n.how ?? ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), n]);
+  }
+  return [...groups.values()].map((g) => {
+    const byId = new Map<string, string[]>();
+    for (const n of g) {
+      const m = /^(.*) \((.*)\)$/.exec(n.check);
+      const [id, where] = m ? [m[1]!, m[2]!] : [n.check, ''];
+      byId.set(id, [...(byId.get(id) ?? []), ...(where ? [where] : [])]);
+    }
+    const first = g[0]!;
+    return {
+      class: first.class ?? 'incomplete',
+      names: [...byId].map(([id, where]) => (where.length ? `${id} (${where.join(', ')})` : id)).join(', '),
+      reason: first.reason,
+      how: first.how ?? null,
+    };
+  });
 }
 
 /**

@@ -85,6 +85,14 @@ test.describe('decideCheck', () => {
     expect(r.evidence).toEqual({});
   });
 
+  test('a long line is cut at a word boundary, never mid-word', () => {
+    const words = Array.from({ length: 80 }, (_, i) => `word${i}`).join(' ');
+    const cut = firstLine(words, 200);
+    expect(cut.length).toBeLessThanOrEqual(200);
+    expect(cut).toMatch(/ word\d+…$/);
+    expect(words.startsWith(cut.slice(0, -1) + ' ')).toBe(true);
+  });
+
   test('the first non-empty line of a multi-line error is used', () => {
     expect(firstLine('\n\n  expect(received).toBe(expected)\n\nExpected: 200')).toBe('expect(received).toBe(expected)');
   });

@@ -10,7 +10,8 @@ import {
   uncoveredChecks,
 } from '../../../src/verdict/decide.ts';
 import { EXIT_CERTIFIED, EXIT_INCOMPLETE, EXIT_NOT_CERTIFIED, parseNotRunNote } from '../../../src/verdict/outcome.ts';
-import type { BrowserRecord, CheckResult } from '../../../src/verdict/types.ts';
+import type { BrowserRecord, CertificationReport, CheckResult } from '../../../src/verdict/types.ts';
+import { notEstablishedLines } from '../../../src/reporter/format.ts';
 import { CLEAN, def, run } from './check-runs.ts';
 
 /**
@@ -170,4 +171,17 @@ test('the line groups by reason and how, and is empty when everything was establ
   ).toBe('Not established from where the suite ran (does not block): a.x (chromium), b.y (platform): r1; to establish: h1 | c.z (firefox): r2.');
   // Reports written before the classes existed: no class means incomplete.
   expect(notEstablishedLine([{ check: 'a.x (chromium)', reason: 'r' }])).toBe('Not established, so the certification is incomplete: a.x (chromium): r.');
+});
+
+test('"Not established" names an absent browser once, with every check it skipped', () => {
+  const absent = 'WebKit is not installed here';
+  const checks = ['https.secure-context', 'blur.wasm.streaming', 'turn.relay.udp'].map((id) =>
+    notRun(id, absent, { class: 'environment', establish: INSTALL_BROWSER }, 'webkit'),
+  );
+  const s = decideCertification({ checks: [pass('https.tls.valid'), ...checks], runError: null, runStatus: 'passed' });
+  expect(s.notEstablished).toHaveLength(3);
+  const report = { summary: s } as unknown as CertificationReport;
+  expect(notEstablishedLines(report)).toEqual([
+    `(environment, does not block) https.secure-context (webkit), blur.wasm.streaming (webkit), turn.relay.udp (webkit): ${absent} — to establish: ${INSTALL_BROWSER}`,
+  ]);
 });
