@@ -58,6 +58,16 @@ export class Throttler {
     return this.delayMs(ip) === MAX_DELAY_MS && this.attemptCount(ip, REFUSE_WINDOW_MS) > MAX_ATTEMPTS;
   }
 
+  /** The attempts recorded so far, to restore later (a self-test's reset to the platform's start state). */
+  snapshot(): Map<string, { action: string; at: number }[]> {
+    return new Map([...this.attempts].map(([ip, list]) => [ip, list.map((a) => ({ ...a }))]));
+  }
+
+  restore(snapshot: ReadonlyMap<string, readonly { action: string; at: number }[]>): void {
+    this.attempts.clear();
+    for (const [ip, list] of snapshot) this.attempts.set(ip, list.map((a) => ({ ...a })));
+  }
+
   /** All attempts recorded, for self-tests (`occ security:bruteforce:attempts` counts them per address). */
   total(): number {
     let n = 0;

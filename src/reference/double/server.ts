@@ -128,6 +128,8 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
   const routes = compileRoutes([...nextcloudRoutes(), ...(config.profile.talk ? talkRoutes().map((r) => bruteForceProtected({ ...r, enabledFor: talkFor })) : [])]);
   // A profile whose client address Nextcloud already throttles (an earlier run's leftover attempts).
   for (let i = 0; i < (config.profile.bruteforce?.attemptsBefore ?? 0); i++) store.bruteforce.registerAttempt('talkRoomToken', '*');
+  // What POST /__reference/reset returns to (control()).
+  const startState = store.snapshot();
   const pool = new WorkerPool(config.profile.php.maxChildren);
   const stopping = new AbortController();
   // Every request in flight listens for the stop (hundreds during a long-poll load test).
@@ -163,7 +165,7 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
       log(`double: > ${req.method} ${ctx.path}`);
       res.on('close', () => log(`double: < ${req.method} ${ctx.path} ${res.statusCode} ${Date.now() - t0} ms${res.writableFinished ? '' : ' (client gone)'}`));
     }
-    if (ctx.path === '/__reference/state') return control(ctx);
+    if (ctx.path === '/__reference/state' || ctx.path === '/__reference/reset') return control(ctx);
     if (!(await pool.acquire(ac.signal))) return;
     const heldUntil = config.profile.php.holdAbandonedPolls ? Date.now() + longPollHoldMs(ctx) : 0;
     try {
@@ -403,6 +405,13 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
     if (config.proxyAddresses.includes(remote) || !token || !sameSecret(token, config.controlToken)) {
       ctx.send(404, { 'Content-Type': 'text/plain; charset=utf-8' }, 'Not Found');
       return;
+    }
+    if (ctx.path === '/__reference/reset') {
+      if (ctx.method !== 'POST') {
+        ctx.send(405, { 'Content-Type': 'text/plain; charset=utf-8', Allow: 'POST' }, 'Method Not Allowed');
+        return;
+      }
+      store.reset(startState);
     }
     ctx.send(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }, JSON.stringify(store.counts()));
   }

@@ -138,6 +138,12 @@ export function markedSecret(random: string): string {
   return marker ? `${marker}${random.slice(marker.length)}` : random;
 }
 
+/** What `Store.reset()` returns to: the users and throttle state the platform started with. */
+export interface StoreSnapshot {
+  users: User[];
+  bruteforce: ReturnType<Throttler['snapshot']>;
+}
+
 export class Store {
   /** oc_bruteforce_attempts: talkRoomToken and other attempts per client address (bruteforce.ts). */
   readonly bruteforce = new Throttler();
@@ -306,6 +312,35 @@ export class Store {
     const mine = this.signaling.get(recipient) ?? [];
     this.signaling.delete(recipient);
     return mine;
+  }
+
+  /**
+   * The state the platform started with (its users and any throttle a profile seeds), for
+   * `reset()`. Rooms, sessions and messages are not part of it: a platform starts without them.
+   */
+  snapshot(): StoreSnapshot {
+    return { users: [...this.users.values()].map((u) => ({ ...u })), bruteforce: this.bruteforce.snapshot() };
+  }
+
+  /**
+   * Back to `snapshot`: every room, chat message, Talk and PHP session and signaling message goes,
+   * the users are as they were (deleted ones back, disabled ones enabled), the counters restart.
+   * Ids keep counting up, so a client still holding an old token gets a 404, never someone
+   * else's room. What self-tests sharing one platform per worker call between tests (the
+   * `reset()` of tests/selftest/support/platform.ts); it must not run while requests are in flight.
+   */
+  reset(snapshot: StoreSnapshot): void {
+    this.users.clear();
+    for (const u of snapshot.users) this.users.set(u.id, { ...u });
+    this.bruteforce.restore(snapshot.bruteforce);
+    this.phpSessions.clear();
+    this.rooms.clear();
+    this.talkSessions.clear();
+    this.messages.clear();
+    this.signaling.clear();
+    this.sessionsByRoom.clear();
+    this.failedLogins = 0;
+    this.passwordChecks = 0;
   }
 
   counts(): { users: number; rooms: number; messages: number; sessions: number; phpSessions: number; signalingMessages: number; longPolls: number; failedLogins: number } {

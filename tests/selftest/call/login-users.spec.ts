@@ -1,14 +1,13 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type Browser, chromium, expect, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { createTestUsers } from '../../../fixtures/call.ts';
-import { detectBrowser } from '../../../src/browsers/detect.ts';
 import { Ledger, type LedgerEntry } from '../../../src/ledger/index.ts';
-import { type ReferencePlatform, startReferencePlatform } from '../../../src/reference/index.ts';
+import { CHROMIUM_MISSING, test as platformTest } from '../support/platform.ts';
 import type { ResolvedTarget } from '../../../src/targets/index.ts';
 import { LoginRejectedError, blurUnavailableReason, logInThroughPage, talkUiFor } from '../../../src/talk/ui/index.ts';
-import { Client, NOT_ROOT, NOT_ROOT_REASON, WORK_DIR } from '../reference/helpers.ts';
+import { Client, NOT_ROOT, NOT_ROOT_REASON } from '../reference/helpers.ts';
 
 /**
  * The pieces of the call checks that need no call: the login page object against the double's
@@ -35,31 +34,20 @@ test('the UI profile follows the Talk version: #call_button and the leave menu u
   expect(blurUnavailableReason(talkUiFor('20.1.7'), { ...noWebgl, webAssembly: false })).toMatch(/no WebAssembly/);
 });
 
-test.describe('login page and users factory on the reference platform', () => {
-  test.skip(NOT_ROOT, NOT_ROOT_REASON);
-  let platform: ReferencePlatform;
-  let browser: Browser;
+platformTest.describe('login page and users factory on the reference platform', () => {
+  platformTest.skip(NOT_ROOT, NOT_ROOT_REASON);
+  // The worker's good platform, reset before each test, and its Chromium (tests/selftest/support/platform.ts).
 
-  test.beforeAll(async ({}, testInfo) => {
-    platform = await startReferencePlatform({ profile: 'good', runId: 'tc-selftest-calllogin', workDir: path.join(WORK_DIR, testInfo.testId) });
-    const d = detectBrowser('chromium');
-    if (d.launch) browser = await chromium.launch({ ...(d.launch.executablePath ? { executablePath: d.launch.executablePath } : {}), args: d.launch.args ?? [] });
-  });
-  test.afterAll(async () => {
-    await browser?.close();
-    await platform?.stop();
-  });
-
-  test('a good password logs in through the form; a wrong one fails at once with the page\'s message, without a retry', async () => {
-    test.skip(!browser, 'Chromium is not installed');
-    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  platformTest('a good password logs in through the form; a wrong one fails at once with the page\'s message, without a retry', async ({ platform, chromiumBrowser: browser }) => {
+    platformTest.skip(!browser, CHROMIUM_MISSING);
+    const context = await browser!.newContext({ ignoreHTTPSErrors: true });
     try {
       const page = await context.newPage();
       const ok = await logInThroughPage(page, platform.url, platform.users.alice);
       expect(ok.landedOn).toMatch(/\/apps\/dashboard\/$/);
       expect((await context.cookies()).length).toBeGreaterThan(0);
 
-      const other = await browser.newContext({ ignoreHTTPSErrors: true });
+      const other = await browser!.newContext({ ignoreHTTPSErrors: true });
       const p2 = await other.newPage();
       const posts: string[] = [];
       p2.on('request', (r) => {
@@ -76,7 +64,7 @@ test.describe('login page and users factory on the reference platform', () => {
     }
   });
 
-  test('with admin credentials the factory creates two throwaway users, written ahead in the ledger, and deletes them', async () => {
+  platformTest('with admin credentials the factory creates two throwaway users, written ahead in the ledger, and deletes them', async ({ platform }) => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tc-calluser-'));
     const ledger = new Ledger(dir, 'tc-selftest-calluser');
     const creds = (u: { user: string; password: string }) => ({ user: u.user, password: u.password });
@@ -110,7 +98,7 @@ test.describe('login page and users factory on the reference platform', () => {
     expect(readFileSync(ledger.file, 'utf8')).not.toContain(users.a.password);
   });
 
-  test('without admin credentials the factory uses the configured users, and says why a call cannot have a second one', async () => {
+  platformTest('without admin credentials the factory uses the configured users, and says why a call cannot have a second one', async ({ platform }) => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tc-calluser-'));
     const ledger = new Ledger(dir, 'tc-selftest-calluser2');
     const alice = { user: platform.users.alice.user, password: platform.users.alice.password };

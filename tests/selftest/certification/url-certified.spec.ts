@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { expect, test } from '@playwright/test';
-import { type ReferencePlatform, startReferencePlatform } from '../../../src/reference/index.ts';
+import type { ReferencePlatform } from '../../../src/reference/index.ts';
+import { expect, resetPlatform, test } from '../support/platform.ts';
 import { EXIT_CERTIFIED, EXIT_INCOMPLETE } from '../../../src/verdict/outcome.ts';
 import { CHECKS } from '../../../src/verdict/catalogue.ts';
 import type { CheckResult } from '../../../src/verdict/types.ts';
-import { NOT_ROOT, NOT_ROOT_REASON, WORK_DIR } from '../reference/helpers.ts';
+import { NOT_ROOT, NOT_ROOT_REASON } from '../reference/helpers.ts';
 import { CERTIFY_WITH_CALLS_TIMEOUT_MS, type CertifyRun, knownIntermittent, runCertify } from './run-certify.ts';
 
 /**
  * Issue 16: a server that meets every requirement comes out CERTIFIED (exit 0) when it is
  * certified by URL, as a hoster certifies theirs. The server is the reference platform's good
- * profile, started here and then handed to `npm run certify` by URL, credentials and CA only
+ * profile (the worker's, tests/selftest/support/platform.ts), handed to `npm run certify` by URL, credentials and CA only
  * (TALK_TARGET=url: no reference control, no simulated network, no fault profile). From this
  * machine the suite cannot make turn.relay.restricted (the network is not restricted to TCP 443
  * and the suite never firewalls it): an environment limit, which must not block, and which the
@@ -28,14 +28,8 @@ test.skip(NOT_ROOT, NOT_ROOT_REASON);
 /** Chromium and Firefox, as `npm run certify` runs them on this machine. */
 const BROWSERS = ['chromium', 'firefox'];
 
+/** The worker's good platform (tests/selftest/support/platform.ts), reset before each certification run. */
 let platform: ReferencePlatform;
-
-test.beforeAll(async () => {
-  platform = await startReferencePlatform({ profile: 'good', runId: 'tc-selftest-url', workDir: path.join(WORK_DIR, 'url') });
-});
-test.afterAll(async () => {
-  await platform?.stop();
-});
 
 /** What a hoster puts in .env for their server. */
 function urlEnv(opts: { admin: boolean; hosts: boolean }): Record<string, string> {
@@ -59,7 +53,9 @@ function urlEnv(opts: { admin: boolean; hosts: boolean }): Record<string, string
 
 test.describe('a server meeting every requirement, certified by URL', () => {
   let run: CertifyRun;
-  test.beforeAll(async () => {
+  test.beforeAll(async ({ workerPlatform }) => {
+    platform = workerPlatform;
+    await resetPlatform(platform);
     test.setTimeout(CERTIFY_WITH_CALLS_TIMEOUT_MS + 60_000);
     run = await runCertify({ ...urlEnv({ admin: true, hosts: true }), TALK_BROWSERS: BROWSERS.join(',') }, [], CERTIFY_WITH_CALLS_TIMEOUT_MS);
   });
@@ -108,7 +104,9 @@ function expectedNonPass(c: CheckResult): boolean {
 
 test.describe('the other reason classes by URL: no admin, narrowed run, a turns: name no DNS serves', () => {
   let run: CertifyRun;
-  test.beforeAll(async () => {
+  test.beforeAll(async ({ workerPlatform }) => {
+    platform = workerPlatform;
+    await resetPlatform(platform);
     run = await runCertify({ ...urlEnv({ admin: false, hosts: false }), TALK_BROWSERS: 'chromium' }, ['--', '--grep', '@database|turn.relay.tls']);
   });
 

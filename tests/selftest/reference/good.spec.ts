@@ -1,70 +1,52 @@
 import { readFileSync } from 'node:fs';
 import tls from 'node:tls';
-import { expect, test } from '@playwright/test';
 import { request } from 'undici';
 import { stunBindingRequest } from '../../../src/turn/reach.ts';
 import { tcpReach, udpStunAnswers } from '../../../src/turn/reach.ts';
-import { type ReferencePlatform, startReferencePlatform } from '../../../src/reference/index.ts';
-import { Client, NOT_ROOT, NOT_ROOT_REASON, WORK_DIR, execFileP, referenceState } from './helpers.ts';
+import { expect, resetPlatform, test } from '../support/platform.ts';
+import { Client, NOT_ROOT, NOT_ROOT_REASON, execFileP, referenceState } from './helpers.ts';
 
 /**
  * The good profile over real nginx, coturn and the double, from outside the namespace, the way
  * the suite reaches any Nextcloud: everything Talk requires must hold, and the API must behave
- * like Nextcloud 32 + Talk 22 where the suite relies on it.
+ * like Nextcloud 32 + Talk 22 where the suite relies on it. Each test gets the worker's platform
+ * reset to its start state (tests/selftest/support/platform.ts): no test depends on another.
  */
-test.describe.configure({ mode: 'serial' });
 test.skip(NOT_ROOT, NOT_ROOT_REASON);
 
-let platform: ReferencePlatform;
-let alice: Client;
-let bob: Client;
-let anon: Client;
-
-test.beforeAll(async () => {
-  platform = await startReferencePlatform({ profile: 'good', runId: 'tc-selftest-good', workDir: WORK_DIR });
-  alice = Client.for(platform, platform.users.alice);
-  bob = Client.for(platform, platform.users.bob);
-  anon = Client.for(platform);
-});
-
-test.afterAll(async () => {
-  await Promise.all([alice?.close(), bob?.close(), anon?.close()]);
-  await platform?.stop();
-});
-
 test.describe('web server', () => {
-  test('serves HTTPS with a certificate of the instance CA for the web and TURN addresses', async () => {
+  test('serves HTTPS with a certificate of the instance CA for the web and TURN addresses', async ({ platform, anon }) => {
     expect(platform.url).toBe(`https://${platform.host}/`);
     expect(platform.host).toMatch(/^10\.213\.\d+\.2$/);
     const res = await anon.req('GET', 'status.php');
     expect(res.status).toBe(200);
     const { stdout } = await execFileP('openssl', ['x509', '-in', platform.caFile, '-noout', '-subject']);
-    expect(stdout).toContain('talk-certify reference CA tc-selftest-good');
+    expect(stdout).toMatch(/talk-certify reference CA tc-selftest-w\d+/);
     // An untrusted client must fail: the CA is really what makes it valid.
     await expect(request(`${platform.url}status.php`)).rejects.toThrow(/certificate|self.signed|issuer/i);
   });
 
-  test('plain http:// answers 301 to https:// on the same host', async () => {
+  test('plain http:// answers 301 to https:// on the same host', async ({ platform }) => {
     const res = await new Client(`http://${platform.host}/`, null).req('GET', 'apps/spreed/?x=1');
     expect(res.status).toBe(301);
     expect(res.header('location')).toBe(`https://${platform.host}/apps/spreed/?x=1`);
   });
 
-  test('HTTPS responses carry HSTS for 180+ days and the admin manual security headers', async () => {
+  test('HTTPS responses carry HSTS for 180+ days and the admin manual security headers', async ({ anon }) => {
     const res = await anon.req('GET', 'status.php');
     expect(res.header('strict-transport-security')).toBe('max-age=15768000; includeSubDomains');
     expect(res.header('x-content-type-options')).toBe('nosniff');
     expect(res.header('referrer-policy')).toBe('no-referrer');
   });
 
-  test('status.php is Nextcloud 32.0.1 as the sample: JSON without charset, CORS open', async () => {
+  test('status.php is Nextcloud 32.0.1 as the sample: JSON without charset, CORS open', async ({ anon }) => {
     const res = await anon.req('GET', 'status.php');
     expect(res.header('content-type')).toBe('application/json');
     expect(res.header('access-control-allow-origin')).toBe('*');
     expect(res.text).toBe('{"installed":true,"maintenance":false,"needsDbUpgrade":false,"version":"32.0.1.2","versionstring":"32.0.1","edition":"","productname":"Nextcloud","extendedSupport":false}');
   });
 
-  test("Talk's blur files: .wasm as application/wasm with a valid module, .tflite 200 with TFL3", async () => {
+  test("Talk's blur files: .wasm as application/wasm with a valid module, .tflite 200 with TFL3", async ({ anon }) => {
     for (const f of ['tflite.wasm', 'tflite-simd.wasm']) {
       const res = await anon.req('GET', `apps/spreed/js/${f}?v=abc`);
       expect(res.status, f).toBe(200);
@@ -78,7 +60,7 @@ test.describe('web server', () => {
     expect(model.body.subarray(4, 8).toString('latin1')).toBe('TFL3');
   });
 
-  test('a missing asset under /apps/ falls through to Nextcloud: 401 JSON like the sample', async () => {
+  test('a missing asset under /apps/ falls through to Nextcloud: 401 JSON like the sample', async ({ anon }) => {
     const res = await anon.req('GET', 'apps/spreed/js/missing.wasm');
     expect(res.status).toBe(401);
     expect(res.header('content-type')).toBe('application/json; charset=utf-8');
@@ -87,7 +69,7 @@ test.describe('web server', () => {
 });
 
 test.describe('OCS', () => {
-  test('capabilities: public, with spreed (version, features, config) for users and anonymous callers', async () => {
+  test('capabilities: public, with spreed (version, features, config) for users and anonymous callers', async ({ alice, anon }) => {
     const a = await anon.ocs('GET', 'cloud/capabilities');
     expect(a.status).toBe(200);
     expect(a.header('content-type')).toBe('application/json; charset=utf-8');
@@ -106,7 +88,7 @@ test.describe('OCS', () => {
     expect(u.spreed.config.signaling['session-ping-limit']).toBe(200);
   });
 
-  test('cloud/user: 401 OCS 997 without credentials, the user with them', async () => {
+  test('cloud/user: 401 OCS 997 without credentials, the user with them', async ({ alice, anon }) => {
     const no = await anon.ocs('GET', 'cloud/user');
     expect(no.status).toBe(401);
     expect(no.text).toBe('{"ocs":{"meta":{"status":"failure","statuscode":997,"message":"Current user is not logged in"},"data":[]}}');
@@ -117,20 +99,20 @@ test.describe('OCS', () => {
     expect(me.json().ocs.data).toMatchObject({ id: 'alice', displayname: 'Alice', 'display-name': 'Alice' });
   });
 
-  test('XML without Accept: application/json or format=json', async () => {
+  test('XML without Accept: application/json or format=json', async ({ anon }) => {
     const res = await anon.req('GET', 'ocs/v2.php/cloud/user', { headers: { 'ocs-apirequest': 'true' } });
     expect(res.status).toBe(401);
     expect(res.header('content-type')).toBe('application/xml; charset=utf-8');
     expect(res.text).toContain('<statuscode>997</statuscode>');
   });
 
-  test('authenticated OCS without OCS-APIRequest and without requesttoken: 412 CSRF check failed', async () => {
+  test('authenticated OCS without OCS-APIRequest and without requesttoken: 412 CSRF check failed', async ({ alice }) => {
     const res = await alice.req('GET', 'ocs/v2.php/cloud/user?format=json');
     expect(res.status).toBe(412);
     expect(res.text).toBe('{"message":"CSRF check failed"}');
   });
 
-  test('a wrong password: 401 OCS 997 "Unauthorised" with WWW-Authenticate', async () => {
+  test('a wrong password: 401 OCS 997 "Unauthorised" with WWW-Authenticate', async ({ platform, alice }) => {
     const wrong = new Client(platform.url, platform.caFile, { ...platform.users.alice, password: 'not-the-password' });
     const res = await wrong.ocs('GET', 'cloud/user');
     await wrong.close();
@@ -139,7 +121,7 @@ test.describe('OCS', () => {
     expect(res.header('www-authenticate')).toBe('Basic realm="Authorisation Required"');
   });
 
-  test('an unknown OCS route: 404 OCS 998 with the exact sample message', async () => {
+  test('an unknown OCS route: 404 OCS 998 with the exact sample message', async ({ alice }) => {
     const res = await alice.ocs('GET', 'apps/nope/api/v1/x');
     expect(res.status).toBe(404);
     expect(res.text).toBe(
@@ -147,7 +129,7 @@ test.describe('OCS', () => {
     );
   });
 
-  test('serverinfo: admins get the database type, others 401 Unauthorized as in the sample', async () => {
+  test('serverinfo: admins get the database type, others 401 Unauthorized as in the sample', async ({ platform, alice }) => {
     const admin = Client.for(platform, platform.users.admin);
     const ok = await admin.ocs('GET', 'apps/serverinfo/api/v1/info');
     await admin.close();
@@ -158,7 +140,7 @@ test.describe('OCS', () => {
     expect(no.text).toBe('{"ocs":{"meta":{"status":"failure","statuscode":401,"message":""},"data":{"message":"Unauthorized"}}}');
   });
 
-  test('provisioning API: an admin creates a user who can log in, and deletes it', async () => {
+  test('provisioning API: an admin creates a user who can log in, and deletes it', async ({ platform, alice }) => {
     const admin = Client.for(platform, platform.users.admin);
     try {
       expect((await alice.ocs('POST', 'cloud/users', { form: { userid: 'x', password: 'y' } })).status).toBe(403);
@@ -176,7 +158,7 @@ test.describe('OCS', () => {
     }
   });
 
-  test('provisioning API: a disabled account is refused like a wrong password (401), on the login form with "This account is disabled"; each refusal counts one failed login', async () => {
+  test('provisioning API: a disabled account is refused like a wrong password (401), on the login form with "This account is disabled"; each refusal counts one failed login', async ({ platform, alice }) => {
     const admin = Client.for(platform, platform.users.admin);
     const dave = new Client(platform.url, platform.caFile, { user: 'tc-selftest-dave', password: 'a long password 456', displayName: 'Dave', isAdmin: false });
     const browser = Client.for(platform);
@@ -206,7 +188,7 @@ test.describe('OCS', () => {
 });
 
 test.describe('web login', () => {
-  test('the login form has the Nextcloud 32 names, and a login redirects with a session', async () => {
+  test('the login form has the Nextcloud 32 names, and a login redirects with a session', async ({ platform }) => {
     const browser = Client.for(platform);
     try {
       const talk = await browser.req('GET', 'apps/spreed/');
@@ -260,22 +242,20 @@ test.describe('web login', () => {
 });
 
 test.describe('Talk', () => {
-  let token: string;
-
-  test('alice creates a group conversation and adds bob', async () => {
+  test('alice creates a group conversation and adds bob', async ({ alice, bob }) => {
     expect((await alice.ocs('POST', 'apps/spreed/api/v4/room', { form: { roomType: '2', roomName: '' } })).json().ocs.data).toEqual({ error: 'name' });
     const created = await alice.ocs('POST', 'apps/spreed/api/v4/room', { form: { roomType: '2', roomName: 'tc-selftest room' } });
     expect(created.status).toBe(201);
     const room = created.json().ocs.data;
     expect(room).toMatchObject({ type: 2, name: 'tc-selftest room', participantType: 1, sessionId: '0' });
     expect(room.token).toMatch(/^[a-km-z2-9]{8}$/);
-    token = room.token;
+    const token = room.token as string;
     expect((await alice.ocs('POST', `apps/spreed/api/v4/room/${token}/participants`, { form: { newParticipant: 'bob', source: 'users' } })).status).toBe(200);
     const bobsRooms = (await bob.ocs('GET', 'apps/spreed/api/v4/room')).json().ocs.data;
     expect(bobsRooms.map((r: { token: string }) => r.token)).toContain(token);
   });
 
-  test('a message reaches a long-polling peer; a poll with nothing new ends in 304 with an empty body', async () => {
+  test('a message reaches a long-polling peer; a poll with nothing new ends in 304 with an empty body', async ({ alice, bob, conversation: token }) => {
     const history = await bob.ocs('GET', `apps/spreed/api/v1/chat/${token}?lookIntoFuture=0&limit=100`);
     expect(history.status).toBe(200);
     const lastKnown = Number(history.header('x-chat-last-given'));
@@ -301,7 +281,7 @@ test.describe('Talk', () => {
     expect(ms).toBeLessThan(4000);
   });
 
-  test('future messages come oldest first, history newest first, and limit is capped at 200', async () => {
+  test('future messages come oldest first, history newest first, and limit is capped at 200', async ({ alice, bob, conversation: token }) => {
     const base = (await alice.ocs('GET', `apps/spreed/api/v1/chat/${token}?lookIntoFuture=0&limit=1`)).json().ocs.data[0].id as number;
     for (let i = 0; i < 205; i++) expect((await alice.ocs('POST', `apps/spreed/api/v1/chat/${token}`, { form: { message: `m${i}` } })).status).toBe(201);
     const future = await bob.ocs('GET', `apps/spreed/api/v1/chat/${token}?lookIntoFuture=1&lastKnownMessageId=${base}&limit=500&timeout=0`);
@@ -317,7 +297,7 @@ test.describe('Talk', () => {
     expect(blank.json().ocs.data).toEqual({ error: 'message' });
   });
 
-  test('a long poll ends when its client goes away (no waiting poll is left behind)', async () => {
+  test('a long poll ends when its client goes away (no waiting poll is left behind)', async ({ platform, bob, conversation: token }) => {
     const ac = new AbortController();
     const poll = bob.ocs('GET', `apps/spreed/api/v1/chat/${token}?lookIntoFuture=1&lastKnownMessageId=999999&timeout=30`, { signal: ac.signal }).catch((e: Error) => e);
     await expect.poll(async () => (await referenceState(platform)).longPolls, { timeout: 5_000 }).toBe(1);
@@ -326,7 +306,7 @@ test.describe('Talk', () => {
     await expect.poll(async () => (await referenceState(platform)).longPolls, { timeout: 5_000 }).toBe(0);
   });
 
-  test('a call needs a session: 404 before joining the conversation, then 200, and signaling lists the caller in the call', async () => {
+  test('a call needs a session: 404 before joining the conversation, then 200, and signaling lists the caller in the call', async ({ platform, alice, conversation: token }) => {
     expect((await alice.ocs('POST', `apps/spreed/api/v4/call/${token}`)).status).toBe(404);
     const join = await alice.ocs('POST', `apps/spreed/api/v4/room/${token}/participants/active`);
     expect(join.status).toBe(200);
@@ -341,7 +321,8 @@ test.describe('Talk', () => {
     expect((await referenceState(platform)).sessions).toBe(1);
   });
 
-  test('internal signaling relays a message from one session to another', async () => {
+  test('internal signaling relays a message from one session to another', async ({ alice, bob, conversation: token }) => {
+    expect((await alice.ocs('POST', `apps/spreed/api/v4/room/${token}/participants/active`)).status).toBe(200);
     const bobJoin = await bob.ocs('POST', `apps/spreed/api/v4/room/${token}/participants/active`);
     const bobSession = bobJoin.json().ocs.data.sessionId as string;
     const aliceSession = (await alice.ocs('GET', `apps/spreed/api/v4/room/${token}`)).json().ocs.data.sessionId as string;
@@ -360,7 +341,7 @@ test.describe('Talk', () => {
     expect(JSON.parse(received[0]!.data)).toMatchObject({ ...offer, from: aliceSession });
   });
 
-  test('signaling settings hand out coturn with Talk credentials that coturn accepts', async () => {
+  test('signaling settings hand out coturn with Talk credentials that coturn accepts', async ({ platform, alice, conversation: token }) => {
     const res = await alice.ocs('GET', `apps/spreed/api/v3/signaling/settings?token=${token}`);
     expect(res.status).toBe(200);
     const s = res.json().ocs.data;
@@ -389,7 +370,7 @@ test.describe('Talk', () => {
     expect(await uclient(['-p', '443'], 'wrong'), 'a wrong credential is refused').not.toBe(0);
   });
 
-  test("coturn's TLS listener (turns:) presents a certificate of the instance CA for the TURN address and name, on 443 and 3478", async () => {
+  test("coturn's TLS listener (turns:) presents a certificate of the instance CA for the TURN address and name, on 443 and 3478", async ({ platform }) => {
     const ca = readFileSync(platform.caFile, 'utf8');
     for (const [port, servername] of [[443, undefined], [3478, undefined], [443, platform.turn.name]] as const) {
       const reply = await new Promise<number>((resolve, reject) => {
@@ -405,7 +386,7 @@ test.describe('Talk', () => {
     }
   });
 
-  test("the TURN host's restricted address lets only TCP 443 through (turn.relay.restricted's network); its main address is open", async () => {
+  test("the TURN host's restricted address lets only TCP 443 through (turn.relay.restricted's network); its main address is open", async ({ platform }) => {
     const r = platform.turn.restricted.address;
     expect(await udpStunAnswers(platform.turn.host, 443), 'UDP to the main address').toBe(true);
     expect(await udpStunAnswers(r, 443), 'UDP to the restricted address is dropped').toBe(false);
@@ -414,14 +395,17 @@ test.describe('Talk', () => {
     expect(await tcpReach(platform.turn.host, 3478), 'TCP 3478 to the main address').toBe('connected');
   });
 
-  test('the blur preference is stored and shows in the capabilities', async () => {
+  test('the blur preference is stored and shows in the capabilities', async ({ alice, bob }) => {
     expect((await alice.ocs('POST', 'apps/spreed/api/v1/settings/user', { form: { key: 'blur_virtual_background', value: 'yes' } })).status).toBe(200);
     const caps = (await alice.ocs('GET', 'cloud/capabilities')).json().ocs.data.capabilities;
     expect(caps.spreed.config.call['blur-virtual-background']).toBe(true);
     expect((await bob.ocs('GET', 'cloud/capabilities')).json().ocs.data.capabilities.spreed.config.call['blur-virtual-background']).toBe(false);
   });
 
-  test('leaving and deleting leaves no sessions and no rooms behind', async () => {
+  test('leaving and deleting leaves no sessions and no rooms behind', async ({ platform, alice, bob, conversation: token }) => {
+    for (const c of [alice, bob]) expect((await c.ocs('POST', `apps/spreed/api/v4/room/${token}/participants/active`)).status).toBe(200);
+    expect((await alice.ocs('POST', `apps/spreed/api/v1/chat/${token}`, { form: { message: 'before leaving' } })).status).toBe(201);
+    expect((await referenceState(platform)).sessions).toBe(2);
     for (const c of [alice, bob]) expect((await c.ocs('DELETE', `apps/spreed/api/v4/room/${token}/participants/active`)).status).toBe(200);
     expect((await referenceState(platform)).sessions).toBe(0);
     expect((await bob.ocs('DELETE', `apps/spreed/api/v4/room/${token}`)).status).toBe(403);
@@ -431,7 +415,31 @@ test.describe('Talk', () => {
 });
 
 test.describe('control endpoint', () => {
-  test('answers only on the direct listener and only with the token', async () => {
+  test('reset returns the platform to its start state: rooms, messages and sessions gone, a deleted user back, counters at 0', async ({ platform, alice, conversation: token }) => {
+    const admin = Client.for(platform, platform.users.admin);
+    try {
+      expect((await alice.ocs('POST', `apps/spreed/api/v4/room/${token}/participants/active`)).status).toBe(200);
+      expect((await alice.ocs('POST', `apps/spreed/api/v1/chat/${token}`, { form: { message: 'to be reset' } })).status).toBe(201);
+      expect((await admin.ocs('DELETE', 'cloud/users/bob')).status).toBe(200);
+      const wrong = Client.for(platform, { ...platform.users.alice, password: 'not the password' });
+      expect((await wrong.ocs('GET', 'cloud/user')).status).toBe(401);
+      await wrong.close();
+      expect(await referenceState(platform)).toMatchObject({ users: 2, rooms: 1, sessions: 1 });
+      expect((await referenceState(platform)).failedLogins).toBeGreaterThan(0);
+      expect(await resetPlatform(platform)).toEqual(expect.objectContaining({ users: 3, rooms: 0, messages: 0, sessions: 0, signalingMessages: 0, longPolls: 0, failedLogins: 0 }));
+      const bob = Client.for(platform, platform.users.bob);
+      expect((await bob.ocs('GET', 'cloud/user')).status, 'bob logs in again with his password').toBe(200);
+      await bob.close();
+      expect((await alice.ocs('GET', `apps/spreed/api/v4/room/${token}`)).status, 'the old conversation is gone').toBe(404);
+      // Only POST resets, and only with the token, as for the state.
+      expect((await request(`${platform.control.url}__reference/reset`, { method: 'POST' })).statusCode).toBe(404);
+      expect((await request(`${platform.control.url}__reference/reset`, { headers: { 'x-reference-control': platform.control.token } })).statusCode).toBe(405);
+    } finally {
+      await admin.close();
+    }
+  });
+
+  test('answers only on the direct listener and only with the token', async ({ platform, anon }) => {
     expect((await request(`${platform.control.url}__reference/state`)).statusCode).toBe(404);
     expect((await request(`${platform.control.url}__reference/state`, { headers: { 'x-reference-control': 'nope' } })).statusCode).toBe(404);
     const viaNginx = await anon.req('GET', '__reference/state', { headers: { 'x-reference-control': platform.control.token } });

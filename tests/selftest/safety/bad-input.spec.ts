@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { request } from 'undici';
-import { type ReferencePlatform, startReferencePlatform } from '../../../src/reference/index.ts';
+import type { ReferencePlatform } from '../../../src/reference/index.ts';
+import { test as platformTest } from '../support/platform.ts';
 import { HttpClient } from '../../../src/talk/http.ts';
 import { OcsClient } from '../../../src/talk/ocs.ts';
 import { probeTarget } from '../../../src/talk/probe.ts';
@@ -246,24 +247,15 @@ test.describe('targets that are not usable', () => {
   });
 });
 
-test.describe('a real Nextcloud-like target (reference platform)', () => {
-  test.describe.configure({ mode: 'serial' });
-  let platform: ReferencePlatform;
-
-  test.beforeAll(async ({}, testInfo) => {
-    platform = await startReferencePlatform({ profile: 'good', runId: 'tc-selftest-badinput', workDir: path.join(testInfo.project.outputDir, 'bad-input-platform') });
-  });
-  test.afterAll(async () => {
-    await platform?.stop();
-  });
-
+platformTest.describe('a real Nextcloud-like target (reference platform)', () => {
+  // The worker's platform, reset before each test (tests/selftest/support/platform.ts).
   /** The double's counters (users, PHP sessions, failed logins…) from its control endpoint. */
-  async function doubleState(): Promise<{ phpSessions: number; failedLogins: number; users: number }> {
+  async function doubleState(platform: ReferencePlatform): Promise<{ phpSessions: number; failedLogins: number; users: number }> {
     const res = await request(new URL('__reference/state', platform.control.url), { headers: { 'x-reference-control': platform.control.token } });
     return (await res.body.json()) as { phpSessions: number; failedLogins: number; users: number };
   }
 
-  test('its private CA is not trusted without TALK_CA_FILE: https.tls.valid fails with the issuer and the TALK_CA_FILE advice', async () => {
+  platformTest('its private CA is not trusted without TALK_CA_FILE: https.tls.valid fails with the issuer and the TALK_CA_FILE advice', async ({ platform }) => {
     const { user, password } = platform.users.alice;
     const run = await runCli({ TALK_URL: platform.url, TALK_USER: user, TALK_PASSWORD: password, TALK_BROWSERS: 'chromium' }, ['--', '--grep', '@https']);
     expect(run.exitCode, run.output).toBe(EXIT_NOT_CERTIFIED);
@@ -272,15 +264,15 @@ test.describe('a real Nextcloud-like target (reference platform)', () => {
     expect(run.output).not.toContain(password);
   });
 
-  test('a wrong password stops the run at once, naming the user: Nextcloud counts exactly one failed login', async () => {
-    const before = await doubleState();
+  platformTest('a wrong password stops the run at once, naming the user: Nextcloud counts exactly one failed login', async ({ platform }) => {
+    const before = await doubleState(platform);
     const run = await runCli({ TALK_URL: platform.url, TALK_CA_FILE: platform.caFile, TALK_USER: 'alice', TALK_PASSWORD: SECRET, TALK_BROWSERS: 'chromium' });
     await expectCleanError(run, /credentials of "alice".*were rejected with HTTP 401/);
     expect(run.output).toContain('does not retry');
-    expect((await doubleState()).failedLogins - before.failedLogins, 'failed logins the double counted').toBe(1);
+    expect((await doubleState(platform)).failedLogins - before.failedLogins, 'failed logins the double counted').toBe(1);
   });
 
-  test('a disabled account stops the run at once with the advice to check that it is enabled', async () => {
+  platformTest('a disabled account stops the run at once with the advice to check that it is enabled', async ({ platform }) => {
     const { admin } = platform.users;
     const http = new HttpClient(platform.url, { caFile: platform.caFile });
     const adminOcs = new OcsClient(http, { user: admin.user, password: admin.password });
@@ -288,19 +280,19 @@ test.describe('a real Nextcloud-like target (reference platform)', () => {
     await adminOcs.post('cloud/users', { userid: id, password: SECRET }, { expect: [200] });
     try {
       await adminOcs.request(`cloud/users/${id}/disable`, { method: 'PUT', expect: [200] });
-      const before = await doubleState();
+      const before = await doubleState(platform);
       const run = await runCli({ TALK_URL: platform.url, TALK_CA_FILE: platform.caFile, TALK_USER: id, TALK_PASSWORD: SECRET, TALK_BROWSERS: 'chromium' });
       await expectCleanError(run, new RegExp(`credentials of "${id}".*were rejected with HTTP 401.*and that the account is enabled`));
-      expect((await doubleState()).failedLogins - before.failedLogins, 'failed logins the double counted').toBe(1);
+      expect((await doubleState(platform)).failedLogins - before.failedLogins, 'failed logins the double counted').toBe(1);
     } finally {
       await adminOcs.delete(`cloud/users/${id}`, { expect: [200] });
       await http.close();
     }
   });
 
-  test('the API client keeps one authenticated session: probing the target opens exactly one PHP session', async () => {
+  platformTest('the API client keeps one authenticated session: probing the target opens exactly one PHP session', async ({ platform }) => {
     const { alice } = platform.users;
-    const before = await doubleState();
+    const before = await doubleState(platform);
     const probe = await probeTarget(platform.url, { user: alice.user, password: alice.password }, platform.caFile);
     expect(probe.user?.id).toBe(alice.user);
     const http = new HttpClient(platform.url, { caFile: platform.caFile });
@@ -311,11 +303,11 @@ test.describe('a real Nextcloud-like target (reference platform)', () => {
       await http.close();
     }
     // One session for the probe's client, one for the second client's five requests.
-    expect((await doubleState()).phpSessions - before.phpSessions).toBe(2);
-    expect((await doubleState()).failedLogins).toBe(before.failedLogins);
+    expect((await doubleState(platform)).phpSessions - before.phpSessions).toBe(2);
+    expect((await doubleState(platform)).failedLogins).toBe(before.failedLogins);
   });
 
-  test('with TALK_CA_FILE pointing at the right CA, the same target is certified over HTTPS', async () => {
+  platformTest('with TALK_CA_FILE pointing at the right CA, the same target is certified over HTTPS', async ({ platform }) => {
     const { user, password } = platform.users.alice;
     const run = await runCli(
       { TALK_URL: platform.url, TALK_CA_FILE: platform.caFile, TALK_USER: user, TALK_PASSWORD: password, TALK_BROWSERS: 'chromium' },

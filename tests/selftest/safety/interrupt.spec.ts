@@ -2,35 +2,27 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, test } from '@playwright/test';
 import { request } from 'undici';
 import { ledgerDir } from '../../../src/ledger/index.ts';
-import { type ReferencePlatform, startReferencePlatform } from '../../../src/reference/index.ts';
+import type { ReferencePlatform } from '../../../src/reference/index.ts';
+import { NOT_ROOT, NOT_ROOT_REASON } from '../reference/helpers.ts';
+import { expect, test } from '../support/platform.ts';
 import { ROOT, runCli } from '../certification/run-certify.ts';
 
 /**
  * A certification killed in the middle — Ctrl-C (SIGINT to the whole process group, as a terminal
  * sends it) or SIGKILL of the runner and its workers — leaves nothing on the target once swept.
- * The target is a reference platform that outlives the runs (started here, certified as a URL).
+ * The target is the worker's reference platform, certified as a URL (tests/selftest/support/platform.ts).
  * The check killed mid-way is load.longpoll.not-cut, which holds a conversation for 30 s.
  */
-test.describe.configure({ mode: 'serial' });
+test.skip(NOT_ROOT, NOT_ROOT_REASON);
 
-let platform: ReferencePlatform;
-
-test.beforeAll(async ({}, testInfo) => {
-  platform = await startReferencePlatform({ profile: 'good', runId: 'tc-selftest-interrupt', workDir: path.join(testInfo.project.outputDir, 'interrupt-platform') });
-});
-test.afterAll(async () => {
-  await platform?.stop();
-});
-
-async function onTarget(): Promise<{ users: number; rooms: number }> {
+async function onTarget(platform: ReferencePlatform): Promise<{ users: number; rooms: number }> {
   const res = await request(new URL('__reference/state', platform.control.url), { headers: { 'x-reference-control': platform.control.token } });
   return (await res.body.json()) as { users: number; rooms: number };
 }
 
-function env(reportDir: string): Record<string, string> {
+function env(platform: ReferencePlatform, reportDir: string): Record<string, string> {
   const { alice, bob, admin } = platform.users;
   return {
     TALK_URL: platform.url,
@@ -56,10 +48,10 @@ function createdInLedgers(dir: string): number {
 }
 
 /** Starts a certification in its own process group, waits until it has created something on the target, then sends `signal` to the group. */
-async function killMidRun(reportDir: string, signal: NodeJS.Signals): Promise<number | null> {
+async function killMidRun(platform: ReferencePlatform, reportDir: string, signal: NodeJS.Signals): Promise<number | null> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const k of Object.keys(childEnv)) if (k.startsWith('TALK_')) delete childEnv[k];
-  Object.assign(childEnv, env(reportDir), { TALK_CERTIFY_NO_DOTENV: '1' });
+  Object.assign(childEnv, env(platform, reportDir), { TALK_CERTIFY_NO_DOTENV: '1' });
   const child = spawn(path.join(ROOT, 'node_modules', '.bin', 'tsx'), [path.join(ROOT, 'src', 'cli', 'certify.ts'), '--', '--grep', 'not cut by a proxy'], {
     cwd: ROOT,
     env: childEnv,
@@ -73,19 +65,19 @@ async function killMidRun(reportDir: string, signal: NodeJS.Signals): Promise<nu
 }
 
 for (const signal of ['SIGINT', 'SIGKILL'] as const) {
-  test(`a run killed with ${signal} in the middle of a check leaves nothing on the target after the sweep`, async () => {
-    const baseline = await onTarget();
+  test(`a run killed with ${signal} in the middle of a check leaves nothing on the target after the sweep`, async ({ platform }) => {
+    const baseline = await onTarget(platform);
     const reportDir = mkdtempSync(path.join(os.tmpdir(), `tc-interrupt-${signal}-`));
-    await killMidRun(reportDir, signal);
-    const afterKill = await onTarget();
+    await killMidRun(platform, reportDir, signal);
+    const afterKill = await onTarget(platform);
     if (signal === 'SIGKILL') {
       // Nothing could run any teardown: the conversation is still there, and only the ledger knows it.
       expect(afterKill.rooms).toBeGreaterThan(baseline.rooms);
     }
-    const sweep = await runCli(env(reportDir), ['--sweep']);
+    const sweep = await runCli(env(platform, reportDir), ['--sweep']);
     expect(sweep.exitCode, sweep.output).toBe(0);
     expect(sweep.output).toMatch(/Swept .*: \d+ deleted, \d+ already gone, 0 left/);
-    const afterSweep = await onTarget();
+    const afterSweep = await onTarget(platform);
     expect(afterSweep, sweep.output).toMatchObject({ rooms: baseline.rooms, users: baseline.users });
     if (signal === 'SIGKILL') expect(sweep.output).toMatch(/swept conversation \w+ of run tc-/);
   });

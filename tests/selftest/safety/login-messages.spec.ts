@@ -1,12 +1,11 @@
-import path from 'node:path';
-import { type Browser, type BrowserContext, type Page, chromium, expect, test } from '@playwright/test';
-import { detectBrowser } from '../../../src/browsers/detect.ts';
-import { type ReferencePlatform, startReferencePlatform } from '../../../src/reference/index.ts';
+import { type Browser, type BrowserContext, type Page, expect, test } from '@playwright/test';
+import type { ReferencePlatform } from '../../../src/reference/index.ts';
+import { CHROMIUM_MISSING, test as platformTest } from '../support/platform.ts';
 import { LOGIN_MAX_FAILURES, LOGIN_THROTTLE_MESSAGE_AFTER } from '../../../src/reference/double/server.ts';
 import { HttpClient } from '../../../src/talk/http.ts';
 import { OcsClient } from '../../../src/talk/ocs.ts';
 import { LoginPageError, LoginRejectedError, classifyLoginPageText, logInThroughPage } from '../../../src/talk/ui/login.ts';
-import { NOT_ROOT, NOT_ROOT_REASON, WORK_DIR } from '../reference/helpers.ts';
+import { NOT_ROOT, NOT_ROOT_REASON } from '../reference/helpers.ts';
 
 /**
  * Issue 12 point 4 (login): every message Nextcloud's login page shows instead of logging in is
@@ -27,24 +26,13 @@ test('the page texts map to the right kind, the most specific first', () => {
   expect(classifyLoginPageText('This community release of Nextcloud is unsupported and push notifications are limited. Log in to Nextcloud')).toBeNull();
 });
 
-test.describe('the double\'s login page, driven into each message', () => {
-  test.skip(NOT_ROOT, NOT_ROOT_REASON);
-  test.describe.configure({ mode: 'serial' });
-  let platform: ReferencePlatform;
-  let browser: Browser | undefined;
+platformTest.describe('the double\'s login page, driven into each message', () => {
+  platformTest.skip(NOT_ROOT, NOT_ROOT_REASON);
+  // The worker's good platform, reset before each test, and its Chromium (tests/selftest/support/platform.ts).
 
-  test.beforeAll(async ({}, testInfo) => {
-    platform = await startReferencePlatform({ profile: 'good', runId: 'tc-selftest-loginmsg', workDir: path.join(WORK_DIR, testInfo.testId) });
-    const d = detectBrowser('chromium');
-    if (d.launch) browser = await chromium.launch({ ...(d.launch.executablePath ? { executablePath: d.launch.executablePath } : {}), args: d.launch.args ?? [] });
-  });
-  test.afterAll(async () => {
-    await browser?.close();
-    await platform?.stop();
-  });
-
-  async function attempt(creds: { user: string; password: string }, prepare?: (page: Page) => Promise<unknown>): Promise<{ result?: Awaited<ReturnType<typeof logInThroughPage>>; error?: unknown; posts: number }> {
-    const context: BrowserContext = await browser!.newContext({ ignoreHTTPSErrors: true });
+  /** Logs in through the page of `platform` in a fresh context of `browser`. */
+  const attemptOn = (browser: Browser, platform: ReferencePlatform) => async function attempt(creds: { user: string; password: string }, prepare?: (page: Page) => Promise<unknown>): Promise<{ result?: Awaited<ReturnType<typeof logInThroughPage>>; error?: unknown; posts: number }> {
+    const context: BrowserContext = await browser.newContext({ ignoreHTTPSErrors: true });
     try {
       const page = await context.newPage();
       let posts = 0;
@@ -66,8 +54,9 @@ test.describe('the double\'s login page, driven into each message', () => {
     }
   }
 
-  test('each refusal is reported in words with what to do, after exactly one POST', async () => {
-    test.skip(!browser, 'Chromium is not installed');
+  platformTest('each refusal is reported in words with what to do, after exactly one POST', async ({ platform, chromiumBrowser: browser }) => {
+    platformTest.skip(!browser, CHROMIUM_MISSING);
+    const attempt = attemptOn(browser!, platform);
     const { alice, admin } = platform.users;
 
     // A bad request token (a session cookie lost on the way) → csrfCheckFailed: "Temporary error" / "Please try again.".
@@ -131,8 +120,9 @@ test.describe('the double\'s login page, driven into each message', () => {
     expect(blocked.posts).toBe(1);
   });
 
-  test('a login page that never shows the form is said as such, with what it shows instead', async () => {
-    test.skip(!browser, 'Chromium is not installed');
+  platformTest('a login page that never shows the form is said as such, with what it shows instead', async ({ platform, chromiumBrowser: browser }) => {
+    platformTest.skip(!browser, CHROMIUM_MISSING);
+    const attempt = attemptOn(browser!, platform);
     // What a proxy answers when Nextcloud behind it is down.
     const r = await attempt(platform.users.alice, (page) =>
       page.route('**/login', (route) =>
