@@ -1,7 +1,7 @@
 /**
  * Nextcloud 32.0.1's capabilities, as captured from a real instance (docs/reference/nc32-samples/capabilities-alice.json,
  * capabilities-anonymous.json; admin's are identical to alice's). URLs point at the platform.
- * Talk's own entry (`spreed`) is added by talk.ts when Talk is installed.
+ * Talk's own entry (`spreed`) is added by talk/capabilities.ts when Talk is installed.
  */
 
 /** What a logged-in user sees. `base` is the platform URL with a trailing slash. */
