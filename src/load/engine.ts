@@ -283,7 +283,9 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
       try {
         counters.requests++;
         // The Talk client joins the conversation (a Talk session) before it polls.
-        await ocs.post(`${SPREED}/v4/room/${token}/participants/active`, { force: true }, { signal: stop.signal, ...(plan.joinTimeoutMs ? { timeoutMs: plan.joinTimeoutMs } : {}) });
+        // `notAfter`, not `signal`: a join already sent is awaited, not aborted (the server would
+        // still handle it, possibly after the conversation is deleted); one not sent yet never is.
+        await ocs.post(`${SPREED}/v4/room/${token}/participants/active`, { force: true }, { notAfter: stop.signal, ...(plan.joinTimeoutMs ? { timeoutMs: plan.joinTimeoutMs } : {}) });
         counters.ok++;
         joinedOk = true;
         if (attempt > 1) joinRetried++;
@@ -382,7 +384,7 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
     const sentAt = nowMs();
     counters.requests++;
     try {
-      await plan.senders[s]!.post(`${SPREED}/v1/chat/${token}`, { message: formatLoadMessage(tag, s, seq, sentAt) }, { expect: [201], timeoutMs: SEND_TIMEOUT_MS, signal: stop.signal });
+      await plan.senders[s]!.post(`${SPREED}/v1/chat/${token}`, { message: formatLoadMessage(tag, s, seq, sentAt) }, { expect: [201], timeoutMs: SEND_TIMEOUT_MS, notAfter: stop.signal });
       counters.ok++;
       sendLatency.record(nowMs() - sentAt, nowMs());
     } catch (err) {

@@ -32,6 +32,13 @@ export interface HttpRequest {
   timeoutMs?: number;
   /** Abort from outside, e.g. when a long poll is no longer wanted. */
   signal?: AbortSignal;
+  /**
+   * Once aborted, this request is not sent any more (nor a retry or login it would need); one
+   * already sent is NOT aborted but awaited to its answer or its timeout. For requests that must
+   * not reach the server after what follows the stop (a load run's joins and sends: the
+   * conversation is deleted next, and a request handled after that is a brute-force attempt).
+   */
+  notAfter?: AbortSignal;
   /** Follow redirects? Default false: several checks need to see the redirect itself. */
   followRedirects?: boolean;
 }
@@ -115,6 +122,7 @@ export class HttpClient {
       if (cookie) headers['cookie'] = cookie;
     }
     const timeoutMs = req.timeoutMs ?? REQUEST_TIMEOUT_MS;
+    if (req.notAfter?.aborted) throw new TalkError('NETWORK', `${method} ${redactText(url.toString())} not sent: stopped before it was sent`, { url: url.toString() });
     const signals = [AbortSignal.timeout(timeoutMs), ...(req.signal ? [req.signal] : [])];
     try {
       const res = await request(url, {
