@@ -224,6 +224,8 @@ interface ChatRunState {
   peakPolling: number;
   /** Join stage: who joined, who gave up, retries and timeouts; failed join attempts (left out of the abort rate). */
   readonly joined: boolean[];
+  /** How many `joined` are true (read on every poll answer: counting the array there was O(N) per response). */
+  joinedN: number;
   joinedOrFailed: number;
   joinFailed: number;
   joinRetried: number;
@@ -242,7 +244,7 @@ interface ChatRunState {
   durationMs: number;
 }
 
-const joinedCount = (st: ChatRunState) => st.joined.filter(Boolean).length;
+const joinedCount = (st: ChatRunState) => st.joinedN;
 const expectedDeliveries = (st: ChatRunState) => st.acked.reduce((a, b) => a + b, 0) * joinedCount(st);
 
 /** Stage 1, provision: checks the plan against the caps and sets up the run's state. */
@@ -287,6 +289,7 @@ function provision(plan: ChatLoadPlan): ChatRunState {
     polling: 0,
     peakPolling: 0,
     joined: new Array<boolean>(N).fill(false),
+    joinedN: 0,
     joinedOrFailed: 0,
     joinFailed: 0,
     joinRetried: 0,
@@ -449,8 +452,10 @@ async function participant(st: ChatRunState, i: number): Promise<void> {
   const outcome = await join(st, i);
   // Stopped before its turn: neither joined nor failed.
   if (outcome === 'stopped') return;
-  if (outcome === 'joined') st.joined[i] = true;
-  else st.joinFailed++;
+  if (outcome === 'joined') {
+    st.joined[i] = true;
+    st.joinedN++;
+  } else st.joinFailed++;
   if (++st.joinedOrFailed === st.N) st.allJoined();
   if (outcome === 'failed') return;
   if (st.plan.settings.signaling) st.signalingLoops.push(signalingLoop(st, st.plan.participants[i]!));

@@ -68,6 +68,12 @@ export function createDispatcher(caFile?: string): Dispatcher {
  */
 export class HttpClient {
   readonly jar: CookieJar | null;
+  /**
+   * The Cookie header per origin + path, valid until the jar changes (through setCookie) or the
+   * first of its cookies expires: a long-polling client asks tough-cookie once per session, not
+   * once per request (issue 14's profile: the jar lookup was the largest per-request cost).
+   */
+  private readonly cookieHeaders = new Map<string, { header: string; until: number }>();
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
 
@@ -78,6 +84,28 @@ export class HttpClient {
     this.jar = options.cookies === false ? null : new CookieJar();
     this.ownsDispatcher = !options.dispatcher;
     this.dispatcher = options.dispatcher ?? createDispatcher(options.caFile);
+  }
+
+  /** Stores a cookie (as if `url` had answered with it); every cached Cookie header is recomputed. */
+  async setCookie(cookie: string, url: string): Promise<void> {
+    if (!this.jar) return;
+    this.cookieHeaders.clear();
+    await this.jar.setCookie(cookie, url, { ignoreError: true });
+  }
+
+  private async cookieHeader(url: URL): Promise<string> {
+    const key = url.origin + url.pathname;
+    const cached = this.cookieHeaders.get(key);
+    if (cached && Date.now() < cached.until) return cached.header;
+    const cookies = await this.jar!.getCookies(url.toString());
+    let until = Number.POSITIVE_INFINITY;
+    for (const c of cookies) {
+      const t = c.expiryTime();
+      if (typeof t === 'number' && Number.isFinite(t)) until = Math.min(until, t);
+    }
+    const header = cookies.map((c) => c.cookieString()).join('; ');
+    this.cookieHeaders.set(key, { header, until });
+    return header;
   }
 
   resolve(path: string, query?: HttpRequest['query']): URL {
@@ -118,19 +146,21 @@ export class HttpClient {
       headers['content-type'] ??= 'application/json';
     }
     if (this.jar) {
-      const cookie = await this.jar.getCookieString(url.toString());
+      const cookie = await this.cookieHeader(url);
       if (cookie) headers['cookie'] = cookie;
     }
     const timeoutMs = req.timeoutMs ?? REQUEST_TIMEOUT_MS;
     if (req.notAfter?.aborted) throw new TalkError('NETWORK', `${method} ${redactText(url.toString())} not sent: stopped before it was sent`, { url: url.toString() });
-    const signals = [AbortSignal.timeout(timeoutMs), ...(req.signal ? [req.signal] : [])];
     try {
+      // The timeout is undici's own headers and body timeouts (its shared low-resolution timer
+      // wheel, lib/util/timers.js) after the connect timeout: no AbortSignal.timeout and
+      // AbortSignal.any per request (each a timer and listeners; issue 14's profile).
       const res = await request(url, {
         method: method as Dispatcher.HttpMethod,
         headers,
         body: payload,
         dispatcher: this.dispatcher,
-        signal: AbortSignal.any(signals),
+        ...(req.signal ? { signal: req.signal } : {}),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
@@ -143,9 +173,7 @@ export class HttpClient {
       }
       if (this.jar) {
         const setCookie = res.headers['set-cookie'];
-        for (const c of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
-          await this.jar.setCookie(c, url.toString(), { ignoreError: true });
-        }
+        for (const c of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) await this.setCookie(c, url.toString());
       }
       return {
         url: url.toString(),

@@ -58,6 +58,8 @@ const LOCKED_RE = /is locked/i;
 export class OcsClient {
   private sessionReady = false;
   private loggingIn: Promise<void> | null = null;
+  /** The Authorization header, computed once. */
+  private basic: string | undefined;
   /** Logins with the password this client sent (Basic requests). */
   passwordLogins = 0;
 
@@ -84,7 +86,7 @@ export class OcsClient {
     if (!this.loggingIn) {
       this.loggingIn = (async () => {
         // Nextcloud's own cookie_test is set without a path (the request's directory): set it for the whole instance.
-        await this.http.jar!.setCookie('cookie_test=test; Path=/', this.http.baseUrl, { ignoreError: true });
+        await this.http.setCookie('cookie_test=test; Path=/', this.http.baseUrl);
         await this.send('cloud/user', { method: 'GET', ...(signal ? { signal } : {}), ...(timeoutMs ? { timeoutMs } : {}), ...(notAfter ? { notAfter } : {}) }, true);
         this.sessionReady = true;
       })().finally(() => (this.loggingIn = null));
@@ -133,7 +135,7 @@ export class OcsClient {
     };
     if (this.credentials && withPassword) {
       this.passwordLogins++;
-      headers['authorization'] = `Basic ${Buffer.from(`${this.credentials.user}:${this.credentials.password}`).toString('base64')}`;
+      headers['authorization'] = this.basic ??= `Basic ${Buffer.from(`${this.credentials.user}:${this.credentials.password}`).toString('base64')}`;
     }
     const method = req.method ?? 'GET';
     const res = await this.http.request(`ocs/v2.php/${path.replace(/^\//, '')}`, { ...req, headers });
