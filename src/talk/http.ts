@@ -154,13 +154,15 @@ export class HttpClient {
     try {
       // The timeout is undici's own headers and body timeouts (its shared low-resolution timer
       // wheel, lib/util/timers.js) after the connect timeout: no AbortSignal.timeout and
-      // AbortSignal.any per request (each a timer and listeners; issue 14's profile).
+      // AbortSignal.any per request (each a timer and listeners; issue 14's profile). Only a
+      // timeout shorter than the connect timeout gets its own signal, so it also bounds the connect.
+      const signal = timeoutMs < CONNECT_TIMEOUT_MS ? AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(req.signal ? [req.signal] : [])]) : req.signal;
       const res = await request(url, {
         method: method as Dispatcher.HttpMethod,
         headers,
         body: payload,
         dispatcher: this.dispatcher,
-        ...(req.signal ? { signal: req.signal } : {}),
+        ...(signal ? { signal } : {}),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
