@@ -32,7 +32,6 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { setMaxListeners } from 'node:events';
 import { Agent, request } from 'undici';
 import { stringify as toYaml } from 'yaml';
 import { type ChatLoadResult, formatLoadMessage, nowMs, runChatLoad } from '../src/load/engine.ts';
@@ -267,8 +266,9 @@ async function baselineStep(double: DoubleHandle, n: number, args: Args): Promis
   };
   const joinUrl = new URL(`ocs/v2.php/${SPREED}/v4/room/${token}/participants/active`, double.url).toString();
   const pollBase = new URL(`ocs/v2.php/${SPREED}/v1/chat/${token}`, double.url).toString();
-  const stop = new AbortController();
-  setMaxListeners(0, stop.signal);
+  // One controller per loop: a shared signal with N listeners makes each request's addEventListener O(N).
+  const stops = Array.from({ length: n }, () => new AbortController());
+  const stop = stops[0]!;
   let polling = 0;
   let responses = 0;
   let errors = 0;
@@ -290,7 +290,7 @@ async function baselineStep(double: DoubleHandle, n: number, args: Args): Promis
     let last = 0;
     while (!stop.signal.aborted) {
       try {
-        const r = await request(`${pollBase}?lookIntoFuture=1&timeout=30&lastKnownMessageId=${last}&limit=200&setReadMarker=0`, { headers: h, dispatcher, signal: stop.signal });
+        const r = await request(`${pollBase}?lookIntoFuture=1&timeout=30&lastKnownMessageId=${last}&limit=200&setReadMarker=0`, { headers: h, dispatcher, signal: stops[i]!.signal });
         await r.body.text();
         const given = Number(r.headers['x-chat-last-given']);
         if (given > last) last = given;
@@ -318,7 +318,7 @@ async function baselineStep(double: DoubleHandle, n: number, args: Args): Promis
   const cpu = process.cpuUsage(cpu0);
   const windowResponses = responses - r0;
   sampler.stop();
-  stop.abort();
+  for (const c of stops) c.abort();
   await Promise.allSettled(loops);
   await owner.delete(`${SPREED}/v4/room/${token}`, { expect: [200, 404] }).catch(() => undefined);
   await dispatcher.close();

@@ -202,6 +202,12 @@ interface ChatRunState {
   readonly t0: number;
   /** Stops every loop: the run's end, an abort condition, or the caller's signal. */
   readonly stop: AbortController;
+  /**
+   * Per participant, aborted with `stop`: what its polls pass to undici. One signal shared by
+   * thousands of requests makes every request's addEventListener walk all the others' listeners
+   * (O(N) per request; issue 14's profile: the largest single cost at 1,000 participants).
+   */
+  readonly pollStops: AbortController[];
   /** Why the run stopped early, or null. */
   aborted: string | null;
   readonly onOuter: () => void;
@@ -269,6 +275,7 @@ function provision(plan: ChatLoadPlan): ChatRunState {
     S,
     t0,
     stop,
+    pollStops: [],
     aborted: null,
     onOuter: () => {
       st.aborted ??= 'interrupted (Ctrl-C or the check ended)';
@@ -305,6 +312,9 @@ function provision(plan: ChatLoadPlan): ChatRunState {
     durationMs: 0,
   };
   st.allJoined = allJoined;
+  stop.signal.addEventListener('abort', () => {
+    for (const c of st.pollStops) c.abort();
+  });
   if (plan.signal?.aborted) st.onOuter();
   plan.signal?.addEventListener('abort', st.onOuter, { once: true });
   return st;
@@ -376,7 +386,7 @@ async function join(st: ChatRunState, i: number): Promise<'joined' | 'failed' | 
 }
 
 /** Stage 3, poll: participant i long-polls the chat until the run stops, tracking every sender's sequence. */
-async function poll(st: ChatRunState, i: number): Promise<void> {
+async function poll(st: ChatRunState, i: number, mine$: AbortSignal): Promise<void> {
   const { plan, stop, counters, stampHeader, overhead, delivery } = st;
   const ocs = plan.participants[i]!;
   st.polling++;
@@ -392,7 +402,7 @@ async function poll(st: ChatRunState, i: number): Promise<void> {
           query: { lookIntoFuture: 1, timeout: plan.pollTimeoutS ?? CHAT_POLL_TIMEOUT_S, lastKnownMessageId: lastKnown, limit: 200, setReadMarker: 0 },
           expect: [200, 304],
           timeoutMs: LONG_POLL_TIMEOUT_MS,
-          signal: stop.signal,
+          signal: mine$,
         });
         if (res.status === 304) {
           counters.notModified++;
@@ -432,13 +442,13 @@ async function poll(st: ChatRunState, i: number): Promise<void> {
  * getSessionForRoom), so it needs the session cookie to stay logged in: the session-cookie
  * clients send `cookie_test` with their login for that (see OcsAuthMode in src/talk/ocs.ts).
  */
-async function signalingLoop(st: ChatRunState, ocs: OcsClient): Promise<void> {
+async function signalingLoop(st: ChatRunState, ocs: OcsClient, mine$: AbortSignal): Promise<void> {
   const { stop, counters } = st;
   while (!stop.signal.aborted) {
     counters.requests++;
     const started = nowMs();
     try {
-      await ocs.get(`${SPREED}/v3/signaling/${st.plan.token}`, { timeoutMs: LONG_POLL_TIMEOUT_MS, signal: stop.signal });
+      await ocs.get(`${SPREED}/v3/signaling/${st.plan.token}`, { timeoutMs: LONG_POLL_TIMEOUT_MS, signal: mine$ });
       counters.ok++;
     } catch (err) {
       fail(st, err, started);
@@ -458,8 +468,11 @@ async function participant(st: ChatRunState, i: number): Promise<void> {
   } else st.joinFailed++;
   if (++st.joinedOrFailed === st.N) st.allJoined();
   if (outcome === 'failed') return;
-  if (st.plan.settings.signaling) st.signalingLoops.push(signalingLoop(st, st.plan.participants[i]!));
-  await poll(st, i);
+  const mine = new AbortController();
+  st.pollStops.push(mine);
+  if (st.stop.signal.aborted) mine.abort();
+  if (st.plan.settings.signaling) st.signalingLoops.push(signalingLoop(st, st.plan.participants[i]!, mine.signal));
+  await poll(st, i, mine.signal);
 }
 
 /** One message from sender k % S, numbered in that sender's sequence. */
