@@ -54,10 +54,12 @@ interface Args {
   durationS: number;
   artillery: boolean;
   baseline: boolean;
+  /** The baseline beside every step (default) or only beside the overhead step (--quick: the self-test's time). */
+  baselineEveryStep: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { ladder: [1_000, 2_500, 5_000, 10_000], overheadAt: 1_000, rate: 0.2, durationS: 30, artillery: true, baseline: true };
+  const a: Args = { ladder: [1_000, 2_500, 5_000, 10_000], overheadAt: 1_000, rate: 0.2, durationS: 30, artillery: true, baseline: true, baselineEveryStep: true };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = () => {
@@ -71,7 +73,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--duration') a.durationS = Number(value());
     else if (flag === '--no-artillery') a.artillery = false;
     else if (flag === '--no-baseline') a.baseline = false;
-    else if (flag === '--quick') Object.assign(a, { ladder: [50, 200], overheadAt: 200, rate: 1, durationS: 10 });
+    else if (flag === '--quick') Object.assign(a, { ladder: [50, 200], overheadAt: 200, rate: 1, durationS: 10, baselineEveryStep: false });
     else if (flag === '--help' || flag === '-h') {
       console.log('usage: npm run bench:load -- [--steps 1000,2500,5000,10000] [--overhead-at 1000] [--rate 0.2] [--duration 30] [--no-artillery] [--no-baseline] [--quick]');
       process.exit(0);
@@ -471,7 +473,7 @@ async function main(): Promise<void> {
         `  ${String(n).padStart(6)} participants: ${s.correct ? 'correct' : 'NOT correct'}${s.why.length ? ` (${s.why.join('; ')})` : ''}; joined ${s.joined}/${n}, ` +
           `generator CPU ${fmt(s.generatorCpuPercent)} %, RSS ${s.peakRssMB} MB (${fmt(s.rssPerParticipantKB)} KB/participant), overhead p50 ${s.overheadP50Ms} ms p99 ${s.overheadP99Ms} ms, ${fmt(s.cpuPerResponseUs)} µs CPU/response`,
       );
-      if (args.baseline) {
+      if (args.baseline && (args.baselineEveryStep || n === args.overheadAt)) {
         const b = await baselineStep(double, n, args);
         baselines.push(b);
         console.log(`  ${String(n).padStart(6)} bare undici loop: polling ${b.polling}/${n}, CPU ${fmt(b.cpuPercent)} %, ${fmt(b.cpuPerResponseUs)} µs CPU/response, ${b.errors} errors`);
