@@ -16,8 +16,14 @@
  * overhead step under the same sender, and the ratios (Artillery ÷ talk-certify) of RSS per
  * participant and CPU are printed.
  *
- * Options: --ladder 1000,2500,5000,10000  --overhead-at 1000  --rate 0.2 (messages/s)
- *          --duration 30 (s of sending per step)  --no-artillery  --quick (ladder 50,200; 10 s)
+ * Every step is reported, also after one that was not correct (issue 14). Beside each step, a bare
+ * undici request loop (no engine: one join, then long polls whose body is read and whose
+ * X-Chat-Last-Given is followed, nothing else) holds the same number of polls against the same
+ * double under the same sender, and CPU per delivered response (a poll answered, 200 or 304) of the
+ * engine ÷ that baseline is printed (target: within 2×).
+ *
+ * Options: --steps 1000,2500,5000,10000 (alias --ladder)  --overhead-at 1000  --rate 0.2 (messages/s)
+ *          --duration 30 (s of sending per step)  --no-artillery  --no-baseline  --quick (steps 50,200; 10 s)
  * Output: a table per phase, then ONE JSON line: {participants, rssPerParticipantKB, cpuPercent,
  * p50OverheadMs, p99OverheadMs, artilleryRatio, ...}. Raw results go to reports/bench/.
  */
@@ -26,9 +32,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { Agent } from 'undici';
+import { Agent, request } from 'undici';
 import { stringify as toYaml } from 'yaml';
-import { type ChatLoadResult, runChatLoad } from '../src/load/engine.ts';
+import { type ChatLoadResult, formatLoadMessage, nowMs, runChatLoad } from '../src/load/engine.ts';
 import { LOAD_ABSOLUTE_MAX } from '../src/load/limits.ts';
 import { HttpClient } from '../src/talk/http.ts';
 import { OcsClient } from '../src/talk/ocs.ts';
@@ -47,10 +53,13 @@ interface Args {
   rate: number;
   durationS: number;
   artillery: boolean;
+  baseline: boolean;
+  /** The baseline beside every step (default) or only beside the overhead step (--quick: the self-test's time). */
+  baselineEveryStep: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { ladder: [1_000, 2_500, 5_000, 10_000], overheadAt: 1_000, rate: 0.2, durationS: 30, artillery: true };
+  const a: Args = { ladder: [1_000, 2_500, 5_000, 10_000], overheadAt: 1_000, rate: 0.2, durationS: 30, artillery: true, baseline: true, baselineEveryStep: true };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = () => {
@@ -58,14 +67,15 @@ function parseArgs(argv: string[]): Args {
       if (v === undefined) throw new Error(`${flag} needs a value`);
       return v;
     };
-    if (flag === '--ladder') a.ladder = value().split(',').map(Number);
+    if (flag === '--ladder' || flag === '--steps') a.ladder = value().split(',').map(Number);
     else if (flag === '--overhead-at') a.overheadAt = Number(value());
     else if (flag === '--rate') a.rate = Number(value());
     else if (flag === '--duration') a.durationS = Number(value());
     else if (flag === '--no-artillery') a.artillery = false;
-    else if (flag === '--quick') Object.assign(a, { ladder: [50, 200], overheadAt: 200, rate: 1, durationS: 10 });
+    else if (flag === '--no-baseline') a.baseline = false;
+    else if (flag === '--quick') Object.assign(a, { ladder: [50, 200], overheadAt: 200, rate: 1, durationS: 10, baselineEveryStep: false });
     else if (flag === '--help' || flag === '-h') {
-      console.log('usage: npm run bench:load -- [--ladder 1000,2500,5000,10000] [--overhead-at 1000] [--rate 0.2] [--duration 30] [--no-artillery] [--quick]');
+      console.log('usage: npm run bench:load -- [--steps 1000,2500,5000,10000] [--overhead-at 1000] [--rate 0.2] [--duration 30] [--no-artillery] [--no-baseline] [--quick]');
       process.exit(0);
     } else throw new Error(`unknown option ${flag} (see --help)`);
   }
@@ -97,10 +107,21 @@ const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 const kb = (bytes: number) => Math.round(bytes / 1024);
 const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '—');
 
+/** Failed requests of a step by kind (src/load/engine.ts classifyError), plus joins given up. */
+type ErrorKinds = Pick<ChatLoadResult['counters'], 'timeouts' | 'throttled' | 'http5xx' | 'otherStatus' | 'resets' | 'networkErrors'> & { joinsFailed: number };
+
 interface StepFigures {
   participants: number;
+  /** Correct: nothing lost or duplicated, errors < 1 %, everything delivered (and not aborted). */
   correct: boolean;
   why: string[];
+  joined: number;
+  errors: ErrorKinds;
+  /** Overhead p99 within MAX_OVERHEAD_P99_MS (a quarter of Talk's 1 s poll loop). */
+  overheadOk: boolean;
+  /** Generator CPU per poll answered (200 or 304) in the steady window, µs. */
+  cpuPerResponseUs: number;
+  windowResponses: number;
   generatorCpuPercent: number;
   doubleCpuPercent: number;
   baselineRssMB: number;
@@ -134,6 +155,15 @@ async function ladderStep(double: DoubleHandle, n: number, args: Args): Promise<
   const t0 = performance.now();
   let joinS = NaN;
   let lastLine = 0;
+  const total = Math.round(args.rate * args.durationS);
+  let win: { cpuUs: number; responses: number } | null = null;
+  let winEnd: { cpuUs: number; responses: number } | null = null;
+  const cpuUs = () => {
+    const c = process.cpuUsage();
+    return c.user + c.system;
+  };
+  // Polls answered: every OK or 304 answer minus the sends' own OKs.
+  const answered = (p: { counters: ChatLoadResult['counters']; sent: number }) => p.counters.ok + p.counters.notModified - p.sent;
   const result = await runChatLoad({
     token,
     lastKnownMessageId: 0,
@@ -148,10 +178,12 @@ async function ladderStep(double: DoubleHandle, n: number, args: Args): Promise<
         joinS = (performance.now() - t0) / 1000;
         me.open();
         them.open();
+        win = { cpuUs: cpuUs(), responses: answered(p) };
       }
-      if (p.sent >= Math.round(args.rate * args.durationS)) {
+      if (p.sent >= total) {
         me.close();
         them.close();
+        if (win && !winEnd) winEnd = { cpuUs: cpuUs(), responses: answered(p) };
       }
       if (process.stdout.isTTY && performance.now() - lastLine > 1000) {
         lastLine = performance.now();
@@ -166,17 +198,30 @@ async function ladderStep(double: DoubleHandle, n: number, args: Args): Promise<
   await dispatcher.close();
   const why: string[] = [];
   if (result.aborted) why.push(`aborted: ${result.aborted}`);
-  if (result.errorPercent > 0) why.push(`${result.errorPercent} % errors`);
+  if (result.errorPercent >= 1) why.push(`${result.errorPercent} % errors`);
   if (result.lost) why.push(`${result.lost} lost`);
   if (result.duplicated) why.push(`${result.duplicated} duplicated`);
   if (result.deliveries.received < result.deliveries.expected) why.push(`${result.deliveries.received}/${result.deliveries.expected} delivered`);
+  if (result.deliveries.expected === 0) why.push('nothing was sent');
+  if (result.joins.joined < n) why.push(`${result.joins.joined}/${n} joined`);
   const ov = result.overhead!;
-  if ((ov.percentilesMs['p99'] ?? Infinity) > MAX_OVERHEAD_P99_MS) why.push(`overhead p99 ${ov.percentilesMs['p99']} ms > ${MAX_OVERHEAD_P99_MS} ms`);
-  if (Number.isNaN(joinS)) why.push('not everyone was polling at once');
+  const overheadOk = (ov.percentilesMs['p99'] ?? Infinity) <= MAX_OVERHEAD_P99_MS;
+  const notes = [...why];
+  if (!overheadOk) notes.push(`overhead p99 ${ov.percentilesMs['p99']} ms > ${MAX_OVERHEAD_P99_MS} ms`);
+  if (Number.isNaN(joinS)) notes.push('not everyone was polling at once');
+  const c = result.counters;
+  const w = win as { cpuUs: number; responses: number } | null;
+  const we = winEnd as { cpuUs: number; responses: number } | null;
+  const windowResponses = w && we ? we.responses - w.responses : 0;
   return {
     participants: n,
     correct: why.length === 0,
-    why,
+    why: notes,
+    joined: result.joins.joined,
+    errors: { timeouts: c.timeouts, throttled: c.throttled, http5xx: c.http5xx, otherStatus: c.otherStatus, resets: c.resets, networkErrors: c.networkErrors, joinsFailed: result.joins.failed },
+    overheadOk,
+    cpuPerResponseUs: w && we && windowResponses > 0 ? Math.round(((we.cpuUs - w.cpuUs) / windowResponses) * 10) / 10 : NaN,
+    windowResponses,
     generatorCpuPercent: me.cpuPercent,
     doubleCpuPercent: them.cpuPercent,
     baselineRssMB: Math.round(baselineRss / 1024 / 102.4) / 10,
@@ -191,6 +236,101 @@ async function ladderStep(double: DoubleHandle, n: number, args: Args): Promise<
     duplicated: result.duplicated,
     errorPercent: result.errorPercent,
     joinS: Math.round(joinS * 10) / 10,
+  };
+}
+
+interface BaselineFigures {
+  participants: number;
+  polling: number;
+  cpuPercent: number;
+  /** CPU per poll answered (200 or 304) in the window, µs. */
+  cpuPerResponseUs: number;
+  windowResponses: number;
+  errors: number;
+}
+
+/**
+ * The floor: a bare undici request loop holding the same number of long polls against the same
+ * double under the same sender — one join each, then polls whose body is read and whose
+ * X-Chat-Last-Given is followed; no cookie jar, no timeouts, no JSON parsing, no bookkeeping.
+ */
+async function baselineStep(double: DoubleHandle, n: number, args: Args): Promise<BaselineFigures> {
+  gc();
+  await new Promise((r) => setTimeout(r, 200));
+  const dispatcher = new Agent({ keepAliveTimeout: 40_000, connect: { timeout: 10_000 } });
+  const login = { user: double.user, password: double.password };
+  const owner = new OcsClient(new HttpClient(double.url, { dispatcher }), login);
+  const token = (await owner.post<{ token: string }>(`${SPREED}/v4/room`, { roomType: 2, roomName: `bench baseline ${n}` }, { expect: [200, 201] })).data.token;
+  const headers = {
+    'ocs-apirequest': 'true',
+    accept: 'application/json',
+    authorization: `Basic ${Buffer.from(`${double.user}:${double.password}`).toString('base64')}`,
+  };
+  const joinUrl = new URL(`ocs/v2.php/${SPREED}/v4/room/${token}/participants/active`, double.url).toString();
+  const pollBase = new URL(`ocs/v2.php/${SPREED}/v1/chat/${token}`, double.url).toString();
+  // One controller per loop: a shared signal with N listeners makes each request's addEventListener O(N).
+  const stops = Array.from({ length: n }, () => new AbortController());
+  const stop = stops[0]!;
+  let polling = 0;
+  let responses = 0;
+  let errors = 0;
+  const rampMs = Math.max(2, n / 500) * 1000;
+  const loops = Array.from({ length: n }, async (_, i) => {
+    await new Promise((r) => setTimeout(r, (rampMs * i) / n));
+    let cookie = '';
+    try {
+      const j = await request(joinUrl, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{"force":true}', dispatcher });
+      await j.body.text();
+      const sc = j.headers['set-cookie'];
+      cookie = (Array.isArray(sc) ? sc : sc ? [sc] : []).map((x) => x.split(';')[0]).join('; ');
+    } catch {
+      errors++;
+      return;
+    }
+    const h = cookie ? { ...headers, cookie } : headers;
+    polling++;
+    let last = 0;
+    while (!stop.signal.aborted) {
+      try {
+        const r = await request(`${pollBase}?lookIntoFuture=1&timeout=30&lastKnownMessageId=${last}&limit=200&setReadMarker=0`, { headers: h, dispatcher, signal: stops[i]!.signal });
+        await r.body.text();
+        const given = Number(r.headers['x-chat-last-given']);
+        if (given > last) last = given;
+        responses++;
+      } catch {
+        if (!stop.signal.aborted) errors++;
+      }
+    }
+  });
+  const until = performance.now() + rampMs + 15_000;
+  while (polling < n && performance.now() < until) await new Promise((r) => setTimeout(r, 100));
+  const sampler = UsageSampler.self().start();
+  await new Promise((r) => setTimeout(r, 1_000));
+  const cpu0 = process.cpuUsage();
+  const r0 = responses;
+  sampler.open();
+  const total = Math.round(args.rate * args.durationS);
+  const sendStart = performance.now();
+  for (let k = 0; k < total; k++) {
+    const wait = sendStart + (k * 1000) / args.rate - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    await owner.post(`${SPREED}/v1/chat/${token}`, { message: formatLoadMessage(`baseline${n}`, 0, k, nowMs()) }, { expect: [201] }).catch(() => errors++);
+  }
+  await new Promise((r) => setTimeout(r, 1_000));
+  const cpu = process.cpuUsage(cpu0);
+  const windowResponses = responses - r0;
+  sampler.stop();
+  for (const c of stops) c.abort();
+  await Promise.allSettled(loops);
+  await owner.delete(`${SPREED}/v4/room/${token}`, { expect: [200, 404] }).catch(() => undefined);
+  await dispatcher.close();
+  return {
+    participants: n,
+    polling,
+    cpuPercent: sampler.cpuPercent,
+    cpuPerResponseUs: windowResponses > 0 ? Math.round(((cpu.user + cpu.system) / windowResponses) * 10) / 10 : NaN,
+    windowResponses,
+    errors,
   };
 }
 
@@ -324,31 +464,55 @@ async function main(): Promise<void> {
   try {
     console.log(`talk-certify load generator benchmark — reference double on loopback (pid ${double.proc.pid}), ${args.rate} messages/s for ${args.durationS} s per step, Node ${process.version}`);
     const steps: StepFigures[] = [];
+    const baselines: BaselineFigures[] = [];
+    // Every step runs and is reported, also after one that was not correct.
     for (const n of [...new Set([args.overheadAt, ...args.ladder])].sort((a, b) => a - b)) {
       const s = await ladderStep(double, n, args);
       steps.push(s);
       console.log(
-        `  ${String(n).padStart(6)} participants: ${s.correct ? 'measured correctly' : `NOT measured correctly (${s.why.join('; ')})`}; ` +
-          `generator CPU ${fmt(s.generatorCpuPercent)} %, RSS ${s.peakRssMB} MB (${fmt(s.rssPerParticipantKB)} KB/participant), overhead p50 ${s.overheadP50Ms} ms p99 ${s.overheadP99Ms} ms`,
+        `  ${String(n).padStart(6)} participants: ${s.correct ? 'correct' : 'NOT correct'}${s.why.length ? ` (${s.why.join('; ')})` : ''}; joined ${s.joined}/${n}, ` +
+          `generator CPU ${fmt(s.generatorCpuPercent)} %, RSS ${s.peakRssMB} MB (${fmt(s.rssPerParticipantKB)} KB/participant), overhead p50 ${s.overheadP50Ms} ms p99 ${s.overheadP99Ms} ms, ${fmt(s.cpuPerResponseUs)} µs CPU/response`,
       );
-      if (!s.correct && n > args.overheadAt) break;
+      if (args.baseline && (args.baselineEveryStep || n === args.overheadAt)) {
+        const b = await baselineStep(double, n, args);
+        baselines.push(b);
+        console.log(`  ${String(n).padStart(6)} bare undici loop: polling ${b.polling}/${n}, CPU ${fmt(b.cpuPercent)} %, ${fmt(b.cpuPerResponseUs)} µs CPU/response, ${b.errors} errors`);
+      }
     }
-    console.log('\nLadder (the load engine holding N long polls; CPU in % of one core):');
+    const ratioAt = (n: number) => {
+      const s = steps.find((x) => x.participants === n);
+      const b = baselines.find((x) => x.participants === n);
+      return s && b && b.cpuPerResponseUs > 0 ? Math.round((s.cpuPerResponseUs / b.cpuPerResponseUs) * 100) / 100 : NaN;
+    };
+    console.log('\nLadder (the load engine holding N long polls; CPU in % of one core; correct = nothing lost or duplicated, errors < 1 %, all delivered):');
+    const kinds = (e: ErrorKinds) =>
+      Object.entries({ timeout: e.timeouts, '429': e.throttled, '5xx': e.http5xx, 'other-status': e.otherStatus, reset: e.resets, connect: e.networkErrors, 'join-failed': e.joinsFailed })
+        .filter(([, v]) => v > 0)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'none';
     table(
       steps.map((s) => ({
         participants: s.participants,
         correct: s.correct ? 'yes' : 'no',
+        joined: s.joined,
         'join s': s.joinS,
         'gen CPU %': fmt(s.generatorCpuPercent),
         'double CPU %': fmt(s.doubleCpuPercent),
         'gen RSS MB': s.peakRssMB,
         'KB/participant': fmt(s.rssPerParticipantKB),
-        'overhead p50/p99 ms': `${s.overheadP50Ms}/${s.overheadP99Ms}`,
+        'overhead p50 ms': s.overheadP50Ms,
+        'overhead p99 ms': s.overheadP99Ms,
         'delivery p50/p99 ms': `${s.deliveryP50Ms}/${s.deliveryP99Ms}`,
         delivered: `${s.deliveries.received}/${s.deliveries.expected}`,
         'lost/dup': `${s.lost}/${s.duplicated}`,
+        'errors %': s.errorPercent,
+        'error kinds': kinds(s.errors),
+        'µs CPU/resp': fmt(s.cpuPerResponseUs),
+        'baseline µs/resp': fmt(baselines.find((b) => b.participants === s.participants)?.cpuPerResponseUs ?? NaN),
+        'engine ÷ baseline': fmt(ratioAt(s.participants), 2),
       })),
     );
+    for (const s of steps) if (s.why.length) console.log(`  ${s.participants}: ${s.why.join('; ')}`);
     const best = [...steps].filter((s) => s.correct).sort((a, b) => b.participants - a.participants)[0];
     const atOverhead = steps.find((s) => s.participants === args.overheadAt)!;
     let art: ArtilleryFigures | null = null;
@@ -365,7 +529,7 @@ async function main(): Promise<void> {
     const cpuRatio = art && atOverhead.generatorCpuPercent > 0 ? Math.round((art.cpuPercent / atOverhead.generatorCpuPercent) * 100) / 100 : null;
     if (art) console.log(`  ratio artillery ÷ talk-certify: RSS per participant ${rssRatio ?? '—'}×, CPU ${cpuRatio ?? '—'}×`);
     mkdirSync(OUT_DIR, { recursive: true });
-    writeFileSync(path.join(OUT_DIR, 'bench-load.json'), JSON.stringify({ args, steps, artillery: art, at: new Date().toISOString() }, null, 2));
+    writeFileSync(path.join(OUT_DIR, 'bench-load.json'), JSON.stringify({ args, steps, baselines, artillery: art, at: new Date().toISOString() }, null, 2));
     // CPU and RSS of the largest step measured correctly; if none was, of the largest step in which
     // everyone polled at once (a step aborted during ramp-up has no steady window to measure).
     const shown = best ?? [...steps].reverse().find((s) => !Number.isNaN(s.joinS)) ?? steps.at(-1)!;
@@ -378,6 +542,8 @@ async function main(): Promise<void> {
       p99OverheadMs: atOverhead.overheadP99Ms,
       artilleryRatio: rssRatio,
       artilleryCpuRatio: cpuRatio,
+      cpuPerResponseUs: atOverhead.cpuPerResponseUs,
+      baselineCpuRatio: Number.isNaN(ratioAt(args.overheadAt)) ? null : ratioAt(args.overheadAt),
       overheadAtParticipants: args.overheadAt,
       goal: { participants: 10_000, rssPerParticipantKB: 100, met: (best?.participants ?? 0) >= 10_000 && (best?.rssPerParticipantKB ?? Infinity) < 100 },
     };

@@ -191,8 +191,71 @@ const sleepUntil = (atMs: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', done, { once: true });
   });
 
-export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
-  const { token, settings, tag } = plan;
+/**
+ * Everything one run knows, in one place: what the stages below read and write. Created by
+ * `provision`, filled by `join`/`poll`/`send`, read by `reconcile`, released by `cleanup`.
+ */
+interface ChatRunState {
+  readonly plan: ChatLoadPlan;
+  readonly N: number;
+  readonly S: number;
+  readonly t0: number;
+  /** Stops every loop: the run's end, an abort condition, or the caller's signal. */
+  readonly stop: AbortController;
+  /**
+   * Per participant, aborted with `stop`: what its polls pass to undici. One signal shared by
+   * thousands of requests makes every request's addEventListener walk all the others' listeners
+   * (O(N) per request; issue 14's profile: the largest single cost at 1,000 participants).
+   */
+  readonly pollStops: AbortController[];
+  /** Why the run stopped early, or null. */
+  aborted: string | null;
+  readonly onOuter: () => void;
+  readonly counters: Counters;
+  readonly statuses: StatusTallies;
+  readonly delivery: LatencyRecorder;
+  readonly sendLatency: LatencyRecorder;
+  readonly stampHeader: string | undefined;
+  readonly overhead: LatencyRecorder | null;
+  /** streams[participant][sender]: what each participant has seen of each sender's sequence. */
+  readonly streams: StreamTracker[][];
+  /** Per sender: sequence numbers handed out (acknowledged or failed), the failed ones, the next one. */
+  readonly acked: number[];
+  readonly failedSends: Set<number>[];
+  readonly sentBy: number[];
+  attempted: number;
+  received: number;
+  /** Participants currently in their poll loop, and the most there ever were. */
+  polling: number;
+  peakPolling: number;
+  /** Join stage: who joined, who gave up, retries and timeouts; failed join attempts (left out of the abort rate). */
+  readonly joined: boolean[];
+  /** How many `joined` are true (read on every poll answer: counting the array there was O(N) per response). */
+  joinedN: number;
+  joinedOrFailed: number;
+  joinFailed: number;
+  joinRetried: number;
+  joinTimeouts: number;
+  joinErrors: number;
+  /** How many participants were polling each time a join timed out. */
+  readonly pollingAtJoinTimeouts: Set<number>;
+  readonly everyoneJoined: Promise<void>;
+  allJoined: () => void;
+  /** Participant loops (join then poll) and signaling loops: awaited before the result, so no request of this run is in flight when the caller deletes the conversation. */
+  readonly loops: Promise<void>[];
+  readonly signalingLoops: Promise<void>[];
+  /** Set during the drain stage: called once every expected delivery arrived. */
+  drained: (() => void) | null;
+  progress: NodeJS.Timeout | undefined;
+  durationMs: number;
+}
+
+const joinedCount = (st: ChatRunState) => st.joinedN;
+const expectedDeliveries = (st: ChatRunState) => st.acked.reduce((a, b) => a + b, 0) * joinedCount(st);
+
+/** Stage 1, provision: checks the plan against the caps and sets up the run's state. */
+function provision(plan: ChatLoadPlan): ChatRunState {
+  const { settings } = plan;
   const N = plan.participants.length;
   const S = plan.senders.length;
   const problems = capProblems({ participants: N, senders: S, ratePerS: settings.ratePerS, durationS: settings.durationS }, plan.overrideCaps ?? false);
@@ -203,280 +266,362 @@ export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
   const stop = new AbortController();
   // Every participant's pending request and back-off timer listens for the stop (thousands of them).
   setMaxListeners(0, stop.signal);
-  let aborted: string | null = null;
-  /** Failed join attempts (counted in `counters`, left out of the abort rate). */
-  let joinErrors = 0;
-  const onOuter = () => {
-    aborted ??= 'interrupted (Ctrl-C or the check ended)';
-    stop.abort();
-  };
-  if (plan.signal?.aborted) onOuter();
-  plan.signal?.addEventListener('abort', onOuter, { once: true });
-
-  const counters = newCounters();
-  const statuses = new StatusTallies();
-  const delivery = new LatencyRecorder(t0);
-  const sendLatency = new LatencyRecorder(t0);
   const stampHeader = plan.responseStampHeader?.toLowerCase();
-  const overhead = stampHeader ? new LatencyRecorder(t0) : null;
-  const streams: StreamTracker[][] = Array.from({ length: N }, () => Array.from({ length: S }, () => new StreamTracker()));
-  const acked = new Array<number>(S).fill(0);
-  const failedSends: Set<number>[] = Array.from({ length: S }, () => new Set());
-  const sentBy = new Array<number>(S).fill(0);
-  let attempted = 0;
-  let received = 0;
-  let polling = 0;
-  /** Awaited with the participants: no request of this run may still be in flight when the caller deletes the conversation. */
-  const signalingLoops: Promise<void>[] = [];
-  let drained: (() => void) | null = null;
-  let joinedOrFailed = 0;
   let allJoined: () => void = () => {};
   const everyoneJoined = new Promise<void>((r) => (allJoined = r));
-  const joinDone = () => {
-    if (++joinedOrFailed === N) allJoined();
-  };
-
-  /** A failed request that was sent at `startedMs`. */
-  const fail = (err: unknown, startedMs: number, phase: 'join' | 'run' = 'run') => {
-    if (stop.signal.aborted) return;
-    const kind = classifyError(err);
-    counters[kind]++;
-    statuses.record(err, nowMs() - startedMs);
-    if (kind === 'throttled') {
-      // A guest that is being throttled stops at once: every further request from this address
-      // would only lengthen Nextcloud's brute-force delay (or lock real users on a shared NAT out).
-      // A 429 from a front (nginx limit_req_status 429) is a refusal: src/load/diagnose.ts tells them apart.
-      aborted ??= nextcloudThrottled(statuses.list())
-        ? `Nextcloud throttled the load (HTTP 429, brute-force protection or rate limit) after ${counters.requests} requests: stopped at once. ${THROTTLE_REMEDY}`
-        : `the front answered HTTP 429 (a rate limit in front of Nextcloud) after ${counters.requests} requests: stopped at once`;
+  const st: ChatRunState = {
+    plan,
+    N,
+    S,
+    t0,
+    stop,
+    pollStops: [],
+    aborted: null,
+    onOuter: () => {
+      st.aborted ??= 'interrupted (Ctrl-C or the check ended)';
       stop.abort();
-      return;
-    }
-    if (phase === 'join') {
-      joinErrors++;
-      return;
-    }
-    // Join errors are judged by the join conditions (retried, counted), not by the abort rate.
-    const errs = failures(counters) - joinErrors;
-    if (counters.requests >= ABORT_MIN_REQUESTS && (errs / counters.requests) * 100 > settings.maxErrorPercent) {
-      aborted ??= `error rate ${((errs / counters.requests) * 100).toFixed(1)} % above the ${settings.maxErrorPercent} % threshold after ${counters.requests} requests`;
-      stop.abort();
-    }
+    },
+    counters: newCounters(),
+    statuses: new StatusTallies(),
+    delivery: new LatencyRecorder(t0),
+    sendLatency: new LatencyRecorder(t0),
+    stampHeader,
+    overhead: stampHeader ? new LatencyRecorder(t0) : null,
+    streams: Array.from({ length: N }, () => Array.from({ length: S }, () => new StreamTracker())),
+    acked: new Array<number>(S).fill(0),
+    failedSends: Array.from({ length: S }, () => new Set()),
+    sentBy: new Array<number>(S).fill(0),
+    attempted: 0,
+    received: 0,
+    polling: 0,
+    peakPolling: 0,
+    joined: new Array<boolean>(N).fill(false),
+    joinedN: 0,
+    joinedOrFailed: 0,
+    joinFailed: 0,
+    joinRetried: 0,
+    joinTimeouts: 0,
+    joinErrors: 0,
+    pollingAtJoinTimeouts: new Set(),
+    everyoneJoined,
+    allJoined,
+    loops: [],
+    signalingLoops: [],
+    drained: null,
+    progress: undefined,
+    durationMs: 0,
   };
-  const joined = new Array<boolean>(N).fill(false);
-  let joinFailed = 0;
-  let joinRetried = 0;
-  let joinTimeouts = 0;
-  /** How many participants were polling each time a join timed out. */
-  const pollingAtJoinTimeouts = new Set<number>();
-  let peakPolling = 0;
-  const joinedCount = () => joined.filter(Boolean).length;
-  const expectedDeliveries = () => acked.reduce((a, b) => a + b, 0) * joinedCount();
+  st.allJoined = allJoined;
+  stop.signal.addEventListener('abort', () => {
+    for (const c of st.pollStops) c.abort();
+  });
+  if (plan.signal?.aborted) st.onOuter();
+  plan.signal?.addEventListener('abort', st.onOuter, { once: true });
+  return st;
+}
 
-  async function participant(i: number): Promise<void> {
-    const ocs = plan.participants[i]!;
-    await sleepUntil(t0 + (settings.rampUpS * 1000 * i) / N, stop.signal);
-    if (stop.signal.aborted) return;
-    let joinedOk = false;
-    for (let attempt = 1; attempt <= JOIN_ATTEMPTS && !stop.signal.aborted; attempt++) {
-      const joinStart = nowMs();
-      try {
-        counters.requests++;
-        // The Talk client joins the conversation (a Talk session) before it polls.
-        await ocs.post(`${SPREED}/v4/room/${token}/participants/active`, { force: true }, { signal: stop.signal, ...(plan.joinTimeoutMs ? { timeoutMs: plan.joinTimeoutMs } : {}) });
-        counters.ok++;
-        joinedOk = true;
-        if (attempt > 1) joinRetried++;
-        break;
-      } catch (err) {
-        const kind = classifyError(err);
-        if (kind === 'timeouts') {
-          joinTimeouts++;
-          pollingAtJoinTimeouts.add(polling);
-        }
-        // Start-up errors are counted but do not abort the run by rate (only a throttle stops it at once).
-        fail(err, joinStart, 'join');
-        if (kind === 'throttled' || kind === 'otherStatus') break;
-        if (attempt < JOIN_ATTEMPTS) await sleepUntil(nowMs() + JOIN_BACKOFF_MS, stop.signal);
-      }
-    }
-    if (!joinedOk) {
-      joinFailed++;
-      joinDone();
-      return;
-    }
-    joined[i] = true;
-    joinDone();
-    if (settings.signaling) signalingLoops.push(signalingLoop(ocs));
-    polling++;
-    peakPolling = Math.max(peakPolling, polling);
-    let lastKnown = plan.lastKnownMessageId;
-    const mine = streams[i]!;
+/** A failed request that was sent at `startedMs`: counted, and the run aborted on a throttle or past the error rate. */
+function fail(st: ChatRunState, err: unknown, startedMs: number, phase: 'join' | 'run' = 'run'): void {
+  if (st.stop.signal.aborted) return;
+  const { counters } = st;
+  const kind = classifyError(err);
+  counters[kind]++;
+  st.statuses.record(err, nowMs() - startedMs);
+  if (kind === 'throttled') {
+    // A guest that is being throttled stops at once: every further request from this address
+    // would only lengthen Nextcloud's brute-force delay (or lock real users on a shared NAT out).
+    // A 429 from a front (nginx limit_req_status 429) is a refusal: src/load/diagnose.ts tells them apart.
+    st.aborted ??= nextcloudThrottled(st.statuses.list())
+      ? `Nextcloud throttled the load (HTTP 429, brute-force protection or rate limit) after ${counters.requests} requests: stopped at once. ${THROTTLE_REMEDY}`
+      : `the front answered HTTP 429 (a rate limit in front of Nextcloud) after ${counters.requests} requests: stopped at once`;
+    st.stop.abort();
+    return;
+  }
+  if (phase === 'join') {
+    st.joinErrors++;
+    return;
+  }
+  // Join errors are judged by the join conditions (retried, counted), not by the abort rate.
+  const errs = failures(counters) - st.joinErrors;
+  const max = st.plan.settings.maxErrorPercent;
+  if (counters.requests >= ABORT_MIN_REQUESTS && (errs / counters.requests) * 100 > max) {
+    st.aborted ??= `error rate ${((errs / counters.requests) * 100).toFixed(1)} % above the ${max} % threshold after ${counters.requests} requests`;
+    st.stop.abort();
+  }
+}
+
+/**
+ * Stage 2, join: participant i waits for its place in the ramp-up, then joins the conversation
+ * (a Talk session), retried JOIN_ATTEMPTS times. `stopped`: the run stopped before its turn came.
+ */
+async function join(st: ChatRunState, i: number): Promise<'joined' | 'failed' | 'stopped'> {
+  const { plan, stop, counters } = st;
+  const ocs = plan.participants[i]!;
+  await sleepUntil(st.t0 + (plan.settings.rampUpS * 1000 * i) / st.N, stop.signal);
+  if (stop.signal.aborted) return 'stopped';
+  for (let attempt = 1; attempt <= JOIN_ATTEMPTS && !stop.signal.aborted; attempt++) {
+    const joinStart = nowMs();
     try {
-      while (!stop.signal.aborted) {
-        counters.requests++;
-        const pollStart = nowMs();
-        try {
-          const res = await ocs.get<{ message: string; messageType: string }[]>(`${SPREED}/v1/chat/${token}`, {
-            query: { lookIntoFuture: 1, timeout: plan.pollTimeoutS ?? CHAT_POLL_TIMEOUT_S, lastKnownMessageId: lastKnown, limit: 200, setReadMarker: 0 },
-            expect: [200, 304],
-            timeoutMs: LONG_POLL_TIMEOUT_MS,
-            signal: stop.signal,
-          });
-          if (res.status === 304) {
-            counters.notModified++;
-            continue;
-          }
-          counters.ok++;
-          const at = nowMs();
-          if (overhead) {
-            const stamp = Number(res.headers[stampHeader!]);
-            if (Number.isFinite(stamp)) overhead.record(Math.max(0, at - stamp), at);
-          }
-          const given = Number(res.headers['x-chat-last-given']);
-          if (Number.isFinite(given) && given > lastKnown) lastKnown = given;
-          for (const m of res.data ?? []) {
-            const p = m.messageType === 'comment' ? parseLoadMessage(tag, m.message) : null;
-            const stream = p ? mine[p.sender] : undefined;
-            if (!p || !stream) continue;
-            if (stream.receive(p.seq) === 'new') {
-              received++;
-              delivery.record(at - p.sentAtMs, at);
-            }
-          }
-          if (drained && received >= expectedDeliveries()) drained();
-        } catch (err) {
-          fail(err, pollStart);
-          if (!stop.signal.aborted) await sleepUntil(nowMs() + ERROR_BACKOFF_MS, stop.signal);
-        }
+      counters.requests++;
+      // The Talk client joins the conversation (a Talk session) before it polls.
+      // `notAfter`, not `signal`: a join already sent is awaited, not aborted (the server would
+      // still handle it, possibly after the conversation is deleted); one not sent yet never is.
+      await ocs.post(`${SPREED}/v4/room/${plan.token}/participants/active`, { force: true }, { notAfter: stop.signal, ...(plan.joinTimeoutMs ? { timeoutMs: plan.joinTimeoutMs } : {}) });
+      counters.ok++;
+      if (attempt > 1) st.joinRetried++;
+      return 'joined';
+    } catch (err) {
+      const kind = classifyError(err);
+      if (kind === 'timeouts') {
+        st.joinTimeouts++;
+        st.pollingAtJoinTimeouts.add(st.polling);
       }
-    } finally {
-      polling--;
+      // Start-up errors are counted but do not abort the run by rate (only a throttle stops it at once).
+      fail(st, err, joinStart, 'join');
+      if (kind === 'throttled' || kind === 'otherStatus') break;
+      if (attempt < JOIN_ATTEMPTS) await sleepUntil(nowMs() + JOIN_BACKOFF_MS, stop.signal);
     }
   }
+  return 'failed';
+}
 
-  /**
-   * SignalingController::pullMessages: the internal signaling long poll a client in a conversation
-   * holds too. It finds the participant's Talk session in the PHP session (TalkSession::
-   * getSessionForRoom), so it needs the session cookie to stay logged in: the session-cookie
-   * clients send `cookie_test` with their login for that (see OcsAuthMode in src/talk/ocs.ts).
-   */
-  async function signalingLoop(ocs: OcsClient): Promise<void> {
+/** Stage 3, poll: participant i long-polls the chat until the run stops, tracking every sender's sequence. */
+async function poll(st: ChatRunState, i: number, mine$: AbortSignal): Promise<void> {
+  const { plan, stop, counters, stampHeader, overhead, delivery } = st;
+  const ocs = plan.participants[i]!;
+  st.polling++;
+  st.peakPolling = Math.max(st.peakPolling, st.polling);
+  let lastKnown = plan.lastKnownMessageId;
+  const mine = st.streams[i]!;
+  try {
     while (!stop.signal.aborted) {
       counters.requests++;
-      const started = nowMs();
+      const pollStart = nowMs();
       try {
-        await ocs.get(`${SPREED}/v3/signaling/${token}`, { timeoutMs: LONG_POLL_TIMEOUT_MS, signal: stop.signal });
+        const res = await ocs.get<{ message: string; messageType: string }[]>(`${SPREED}/v1/chat/${plan.token}`, {
+          query: { lookIntoFuture: 1, timeout: plan.pollTimeoutS ?? CHAT_POLL_TIMEOUT_S, lastKnownMessageId: lastKnown, limit: 200, setReadMarker: 0 },
+          expect: [200, 304],
+          timeoutMs: LONG_POLL_TIMEOUT_MS,
+          signal: mine$,
+        });
+        if (res.status === 304) {
+          counters.notModified++;
+          continue;
+        }
         counters.ok++;
+        const at = nowMs();
+        if (overhead) {
+          const stamp = Number(res.headers[stampHeader!]);
+          if (Number.isFinite(stamp)) overhead.record(Math.max(0, at - stamp), at);
+        }
+        const given = Number(res.headers['x-chat-last-given']);
+        if (Number.isFinite(given) && given > lastKnown) lastKnown = given;
+        for (const m of res.data ?? []) {
+          const p = m.messageType === 'comment' ? parseLoadMessage(plan.tag, m.message) : null;
+          const stream = p ? mine[p.sender] : undefined;
+          if (!p || !stream) continue;
+          if (stream.receive(p.seq) === 'new') {
+            st.received++;
+            delivery.record(at - p.sentAtMs, at);
+          }
+        }
+        if (st.drained && st.received >= expectedDeliveries(st)) st.drained();
       } catch (err) {
-        fail(err, started);
+        fail(st, err, pollStart);
         if (!stop.signal.aborted) await sleepUntil(nowMs() + ERROR_BACKOFF_MS, stop.signal);
       }
     }
+  } finally {
+    st.polling--;
   }
+}
 
-  async function send(k: number): Promise<void> {
-    const s = k % S;
-    const seq = sentBy[s]!++;
-    attempted++;
-    const sentAt = nowMs();
+/**
+ * SignalingController::pullMessages: the internal signaling long poll a client in a conversation
+ * holds too. It finds the participant's Talk session in the PHP session (TalkSession::
+ * getSessionForRoom), so it needs the session cookie to stay logged in: the session-cookie
+ * clients send `cookie_test` with their login for that (see OcsAuthMode in src/talk/ocs.ts).
+ */
+async function signalingLoop(st: ChatRunState, ocs: OcsClient, mine$: AbortSignal): Promise<void> {
+  const { stop, counters } = st;
+  while (!stop.signal.aborted) {
     counters.requests++;
+    const started = nowMs();
     try {
-      await plan.senders[s]!.post(`${SPREED}/v1/chat/${token}`, { message: formatLoadMessage(tag, s, seq, sentAt) }, { expect: [201], timeoutMs: SEND_TIMEOUT_MS, signal: stop.signal });
+      await ocs.get(`${SPREED}/v3/signaling/${st.plan.token}`, { timeoutMs: LONG_POLL_TIMEOUT_MS, signal: mine$ });
       counters.ok++;
-      sendLatency.record(nowMs() - sentAt, nowMs());
     } catch (err) {
-      failedSends[s]!.add(seq);
-      fail(err, sentAt);
-    } finally {
-      acked[s] = Math.max(acked[s]!, seq + 1);
+      fail(st, err, started);
+      if (!stop.signal.aborted) await sleepUntil(nowMs() + ERROR_BACKOFF_MS, stop.signal);
     }
   }
+}
 
-  const progress = setInterval(() => {
-    plan.onProgress?.({
-      elapsedS: Math.round((nowMs() - t0) / 1000),
-      participantsPolling: polling,
-      participants: N,
-      sent: attempted,
-      delivered: received,
-      p95DeliveryMs: delivery.percentileMs(95),
-      errors: failures(counters),
-      counters: { ...counters },
-    });
-  }, PROGRESS_INTERVAL_MS);
+/** One participant's life: join (stage 2), then poll (stage 3) with its signaling loop beside. */
+async function participant(st: ChatRunState, i: number): Promise<void> {
+  const outcome = await join(st, i);
+  // Stopped before its turn: neither joined nor failed.
+  if (outcome === 'stopped') return;
+  if (outcome === 'joined') {
+    st.joined[i] = true;
+    st.joinedN++;
+  } else st.joinFailed++;
+  if (++st.joinedOrFailed === st.N) st.allJoined();
+  if (outcome === 'failed') return;
+  const mine = new AbortController();
+  st.pollStops.push(mine);
+  if (st.stop.signal.aborted) mine.abort();
+  if (st.plan.settings.signaling) st.signalingLoops.push(signalingLoop(st, st.plan.participants[i]!, mine.signal));
+  await poll(st, i, mine.signal);
+}
 
-  const loops = plan.participants.map((_, i) => participant(i));
-  // Senders start once everyone joined (or failed to) and had a moment to issue its first poll,
-  // so start-up (TLS handshakes, logins) is not measured as delivery latency.
+/** One message from sender k % S, numbered in that sender's sequence. */
+async function sendOne(st: ChatRunState, k: number): Promise<void> {
+  const { plan, counters } = st;
+  const s = k % st.S;
+  const seq = st.sentBy[s]!++;
+  st.attempted++;
+  const sentAt = nowMs();
+  counters.requests++;
+  try {
+    // `notAfter`: a send already sent is awaited, not aborted (see join).
+    await plan.senders[s]!.post(`${SPREED}/v1/chat/${plan.token}`, { message: formatLoadMessage(plan.tag, s, seq, sentAt) }, { expect: [201], timeoutMs: SEND_TIMEOUT_MS, notAfter: st.stop.signal });
+    counters.ok++;
+    st.sendLatency.record(nowMs() - sentAt, nowMs());
+  } catch (err) {
+    st.failedSends[s]!.add(seq);
+    fail(st, err, sentAt);
+  } finally {
+    st.acked[s] = Math.max(st.acked[s]!, seq + 1);
+  }
+}
+
+/**
+ * Stage 4, send: once everyone joined (or failed to) and had a moment to issue its first poll
+ * (so start-up, TLS handshakes and logins, is not measured as delivery latency), the senders
+ * post at the fixed total rate for the run's duration.
+ */
+async function send(st: ChatRunState): Promise<void> {
+  const { settings } = st.plan;
+  const { stop } = st;
   let joinTimer: NodeJS.Timeout | undefined;
-  await Promise.race([everyoneJoined, new Promise((r) => (joinTimer = setTimeout(r, settings.rampUpS * 1000 + SEND_TIMEOUT_MS))), new Promise((r) => stop.signal.addEventListener('abort', r, { once: true }))]);
+  await Promise.race([st.everyoneJoined, new Promise((r) => (joinTimer = setTimeout(r, settings.rampUpS * 1000 + SEND_TIMEOUT_MS))), new Promise((r) => stop.signal.addEventListener('abort', r, { once: true }))]);
   clearTimeout(joinTimer);
   const sendStart = nowMs() + ERROR_BACKOFF_MS;
   // Nobody to deliver to: nothing is sent (no latency or loss figures for messages never sent).
-  const total = joinedCount() === 0 && joinedOrFailed === N ? 0 : Math.round(settings.ratePerS * settings.durationS);
+  const total = joinedCount(st) === 0 && st.joinedOrFailed === st.N ? 0 : Math.round(settings.ratePerS * settings.durationS);
   const sends: Promise<void>[] = [];
   for (let k = 0; k < total && !stop.signal.aborted; k++) {
     await sleepUntil(sendStart + (k * 1000) / settings.ratePerS, stop.signal);
     if (stop.signal.aborted) break;
-    sends.push(send(k));
+    sends.push(sendOne(st, k));
   }
   await Promise.all(sends);
-  if (!stop.signal.aborted && received < expectedDeliveries()) {
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, plan.drainMs ?? DRAIN_MS);
-      drained = () => {
-        clearTimeout(t);
-        resolve();
-      };
-      stop.signal.addEventListener('abort', drained, { once: true });
-    });
-  }
-  const durationMs = nowMs() - t0;
-  stop.abort();
-  clearInterval(progress);
-  await Promise.allSettled(loops);
-  await Promise.allSettled(signalingLoops);
-  plan.signal?.removeEventListener('abort', onOuter);
+}
 
+/** Stage 5, drain: waits (at most drainMs) for the deliveries still expected. */
+async function drain(st: ChatRunState): Promise<void> {
+  const { stop } = st;
+  if (stop.signal.aborted || st.received >= expectedDeliveries(st)) return;
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, st.plan.drainMs ?? DRAIN_MS);
+    st.drained = () => {
+      clearTimeout(t);
+      resolve();
+    };
+    stop.signal.addEventListener('abort', st.drained, { once: true });
+  });
+}
+
+/** Stage 6, stop: ends every loop and waits for them (no request of the run in flight afterwards). */
+async function stopAll(st: ChatRunState): Promise<void> {
+  st.durationMs = nowMs() - st.t0;
+  st.stop.abort();
+  clearInterval(st.progress);
+  await Promise.allSettled(st.loops);
+  await Promise.allSettled(st.signalingLoops);
+  st.plan.signal?.removeEventListener('abort', st.onOuter);
+}
+
+/** Stage 7, reconcile: every joined participant's streams against what the senders had acknowledged. */
+function reconcile(st: ChatRunState): ChatLoadResult {
+  const { counters } = st;
   let lost = 0;
   let duplicated = 0;
   let outOfOrder = 0;
-  for (const [i, row] of streams.entries()) {
+  for (const [i, row] of st.streams.entries()) {
     // A participant that never joined never polled: its deliveries were never expected.
-    if (!joined[i]) continue;
-    row.forEach((st, s) => {
-      lost += st.lost(acked[s]!, failedSends[s]!);
-      duplicated += st.duplicated;
-      outOfOrder += st.outOfOrder;
+    if (!st.joined[i]) continue;
+    row.forEach((stream, s) => {
+      lost += stream.lost(st.acked[s]!, st.failedSends[s]!);
+      duplicated += stream.duplicated;
+      outOfOrder += stream.outOfOrder;
     });
   }
-  const failedCount = failedSends.reduce((a, f) => a + f.size, 0);
+  const failedCount = st.failedSends.reduce((a, f) => a + f.size, 0);
   const errs = failures(counters);
-  const result: ChatLoadResult = {
-    participants: N,
-    senders: S,
-    settings,
-    durationMs: Math.round(durationMs),
-    aborted,
-    sent: { attempted, acknowledged: attempted - failedCount, failed: failedCount },
-    deliveries: { expected: (attempted - failedCount) * joinedCount(), received },
-    delivery: delivery.summary(),
-    send: sendLatency.summary(),
+  const joinedN = joinedCount(st);
+  const ceilings = [...st.pollingAtJoinTimeouts];
+  return {
+    participants: st.N,
+    senders: st.S,
+    settings: st.plan.settings,
+    durationMs: Math.round(st.durationMs),
+    aborted: st.aborted,
+    sent: { attempted: st.attempted, acknowledged: st.attempted - failedCount, failed: failedCount },
+    deliveries: { expected: (st.attempted - failedCount) * joinedN, received: st.received },
+    delivery: st.delivery.summary(),
+    send: st.sendLatency.summary(),
     lost,
     duplicated,
     outOfOrder,
     counters,
-    statuses: statuses.list(),
+    statuses: st.statuses.list(),
     errorPercent: counters.requests ? Math.round((errs / counters.requests) * 10_000) / 100 : 0,
-    timeline: delivery.timeline(),
-    histogram: delivery.histogram(),
-    overhead: overhead?.summary() ?? null,
-    joins: { joined: joinedCount(), failed: joinFailed, retried: joinRetried, timeouts: joinTimeouts },
-    pollCeiling: joinTimeouts > 0 && pollingAtJoinTimeouts.size === 1 && [...pollingAtJoinTimeouts][0]! > 0 && [...pollingAtJoinTimeouts][0] === peakPolling && peakPolling < N ? peakPolling : null,
+    timeline: st.delivery.timeline(),
+    histogram: st.delivery.histogram(),
+    overhead: st.overhead?.summary() ?? null,
+    joins: { joined: joinedN, failed: st.joinFailed, retried: st.joinRetried, timeouts: st.joinTimeouts },
+    pollCeiling:
+      st.joinTimeouts > 0 && ceilings.length === 1 && ceilings[0]! > 0 && ceilings[0] === st.peakPolling && st.peakPolling < st.N ? st.peakPolling : null,
   };
-  delivery.destroy();
-  sendLatency.destroy();
-  overhead?.destroy();
+}
+
+/** Stage 8, cleanup: releases the recorders (the conversation itself is the caller's: LoadResources.cleanup). */
+function cleanup(st: ChatRunState): void {
+  st.delivery.destroy();
+  st.sendLatency.destroy();
+  st.overhead?.destroy();
+}
+
+/** Progress every PROGRESS_INTERVAL_MS while the run goes on. */
+function reportProgress(st: ChatRunState): void {
+  st.progress = setInterval(() => {
+    st.plan.onProgress?.({
+      elapsedS: Math.round((nowMs() - st.t0) / 1000),
+      participantsPolling: st.polling,
+      participants: st.N,
+      sent: st.attempted,
+      delivered: st.received,
+      p95DeliveryMs: st.delivery.percentileMs(95),
+      errors: failures(st.counters),
+      counters: { ...st.counters },
+    });
+  }, PROGRESS_INTERVAL_MS);
+}
+
+/**
+ * A chat load run in named stages over one explicit state (ChatRunState):
+ * provision → join + poll (per participant, concurrently) → send → drain → stop → reconcile → cleanup.
+ */
+export async function runChatLoad(plan: ChatLoadPlan): Promise<ChatLoadResult> {
+  const st = provision(plan);
+  reportProgress(st);
+  for (let i = 0; i < st.N; i++) st.loops.push(participant(st, i));
+  await send(st);
+  await drain(st);
+  await stopAll(st);
+  const result = reconcile(st);
+  cleanup(st);
   return result;
 }

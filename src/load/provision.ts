@@ -37,8 +37,9 @@ export interface BruteforceState {
 export const LOAD_AUTH_MODE: OcsAuthMode = 'session-cookie';
 
 /**
- * An OcsClient whose requests the LoadResources can stop: every request started before cleanup
- * is aborted and awaited before the conversations and users are deleted. Otherwise a join or a
+ * An OcsClient whose requests the LoadResources can stop: once cleanup starts no request is sent,
+ * long polls in flight are aborted, and every request in flight is awaited before the
+ * conversations and users are deleted (joins and sends to their answer, not aborted). Otherwise a join or a
  * poll still in flight (a run cut short by Ctrl-C or the test's timeout) reaches Talk after its
  * conversation is gone, and Talk counts each such request for an unknown token as a brute-force
  * attempt (spreed: `#[BruteForceProtection(action: 'talkRoomToken')]`), throttling the next run.
@@ -53,7 +54,17 @@ class StoppableOcsClient extends OcsClient {
   }
 
   override request<T = unknown>(path: string, req: OcsRequest = {}): Promise<OcsResult<T>> {
-    return this.owner.track((stop) => super.request<T>(path, { ...req, signal: req.signal ? AbortSignal.any([req.signal, stop]) : stop }));
+    // A request the caller can abort (a long poll, with its own signal) is aborted by cleanup too;
+    // any other (a join, a send, a creation) is not sent once cleanup started but, if already
+    // sent, awaited: aborting it would not take it back from the server, which could handle it
+    // after the conversation is gone (tests/selftest/unit/load-cleanup.spec.ts).
+    return this.owner.track((stop) =>
+      super.request<T>(path, {
+        ...req,
+        ...(req.signal ? { signal: AbortSignal.any([req.signal, stop]) } : {}),
+        notAfter: req.notAfter ? AbortSignal.any([req.notAfter, stop]) : stop,
+      }),
+    );
   }
 }
 
@@ -206,7 +217,8 @@ export class LoadResources {
   }
 
   /**
-   * Stops every request still in flight and waits for them, then deletes every conversation and
+   * Stops sending, aborts the long polls still in flight and waits for every request in flight
+   * (joins and sends to their answer), then deletes every conversation and
    * user created and closes the connections; returns what could not be deleted.
    */
   async cleanup(): Promise<string[]> {

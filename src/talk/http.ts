@@ -32,6 +32,13 @@ export interface HttpRequest {
   timeoutMs?: number;
   /** Abort from outside, e.g. when a long poll is no longer wanted. */
   signal?: AbortSignal;
+  /**
+   * Once aborted, this request is not sent any more (nor a retry or login it would need); one
+   * already sent is NOT aborted but awaited to its answer or its timeout. For requests that must
+   * not reach the server after what follows the stop (a load run's joins and sends: the
+   * conversation is deleted next, and a request handled after that is a brute-force attempt).
+   */
+  notAfter?: AbortSignal;
   /** Follow redirects? Default false: several checks need to see the redirect itself. */
   followRedirects?: boolean;
 }
@@ -61,6 +68,12 @@ export function createDispatcher(caFile?: string): Dispatcher {
  */
 export class HttpClient {
   readonly jar: CookieJar | null;
+  /**
+   * The Cookie header per origin + path, valid until the jar changes (through setCookie) or the
+   * first of its cookies expires: a long-polling client asks tough-cookie once per session, not
+   * once per request (issue 14's profile: the jar lookup was the largest per-request cost).
+   */
+  private readonly cookieHeaders = new Map<string, { header: string; until: number }>();
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
 
@@ -71,6 +84,28 @@ export class HttpClient {
     this.jar = options.cookies === false ? null : new CookieJar();
     this.ownsDispatcher = !options.dispatcher;
     this.dispatcher = options.dispatcher ?? createDispatcher(options.caFile);
+  }
+
+  /** Stores a cookie (as if `url` had answered with it); every cached Cookie header is recomputed. */
+  async setCookie(cookie: string, url: string): Promise<void> {
+    if (!this.jar) return;
+    this.cookieHeaders.clear();
+    await this.jar.setCookie(cookie, url, { ignoreError: true });
+  }
+
+  private async cookieHeader(url: URL): Promise<string> {
+    const key = url.origin + url.pathname;
+    const cached = this.cookieHeaders.get(key);
+    if (cached && Date.now() < cached.until) return cached.header;
+    const cookies = await this.jar!.getCookies(url.toString());
+    let until = Number.POSITIVE_INFINITY;
+    for (const c of cookies) {
+      const t = c.expiryTime();
+      if (typeof t === 'number' && Number.isFinite(t)) until = Math.min(until, t);
+    }
+    const header = cookies.map((c) => c.cookieString()).join('; ');
+    this.cookieHeaders.set(key, { header, until });
+    return header;
   }
 
   resolve(path: string, query?: HttpRequest['query']): URL {
@@ -111,18 +146,23 @@ export class HttpClient {
       headers['content-type'] ??= 'application/json';
     }
     if (this.jar) {
-      const cookie = await this.jar.getCookieString(url.toString());
+      const cookie = await this.cookieHeader(url);
       if (cookie) headers['cookie'] = cookie;
     }
     const timeoutMs = req.timeoutMs ?? REQUEST_TIMEOUT_MS;
-    const signals = [AbortSignal.timeout(timeoutMs), ...(req.signal ? [req.signal] : [])];
+    if (req.notAfter?.aborted) throw new TalkError('NETWORK', `${method} ${redactText(url.toString())} not sent: stopped before it was sent`, { url: url.toString() });
     try {
+      // The timeout is undici's own headers and body timeouts (its shared low-resolution timer
+      // wheel, lib/util/timers.js) after the connect timeout: no AbortSignal.timeout and
+      // AbortSignal.any per request (each a timer and listeners; issue 14's profile). Only a
+      // timeout shorter than the connect timeout gets its own signal, so it also bounds the connect.
+      const signal = timeoutMs < CONNECT_TIMEOUT_MS ? AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(req.signal ? [req.signal] : [])]) : req.signal;
       const res = await request(url, {
         method: method as Dispatcher.HttpMethod,
         headers,
         body: payload,
         dispatcher: this.dispatcher,
-        signal: AbortSignal.any(signals),
+        ...(signal ? { signal } : {}),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
       });
@@ -135,9 +175,7 @@ export class HttpClient {
       }
       if (this.jar) {
         const setCookie = res.headers['set-cookie'];
-        for (const c of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
-          await this.jar.setCookie(c, url.toString(), { ignoreError: true });
-        }
+        for (const c of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) await this.setCookie(c, url.toString());
       }
       return {
         url: url.toString(),

@@ -58,6 +58,8 @@ const LOCKED_RE = /is locked/i;
 export class OcsClient {
   private sessionReady = false;
   private loggingIn: Promise<void> | null = null;
+  /** The Authorization header, computed once. */
+  private basic: string | undefined;
   /** Logins with the password this client sent (Basic requests). */
   passwordLogins = 0;
 
@@ -79,13 +81,13 @@ export class OcsClient {
    * Session mode: logs in once (GET cloud/user with Basic and `cookie_test`), so the next
    * requests carry only the session cookie. Concurrent callers share one login. No-op in basic mode.
    */
-  async login(signal?: AbortSignal, timeoutMs?: number): Promise<void> {
+  async login(signal?: AbortSignal, timeoutMs?: number, notAfter?: AbortSignal): Promise<void> {
     if (this.authMode !== 'session-cookie' || this.sessionReady) return;
     if (!this.loggingIn) {
       this.loggingIn = (async () => {
         // Nextcloud's own cookie_test is set without a path (the request's directory): set it for the whole instance.
-        await this.http.jar!.setCookie('cookie_test=test; Path=/', this.http.baseUrl, { ignoreError: true });
-        await this.send('cloud/user', { method: 'GET', ...(signal ? { signal } : {}), ...(timeoutMs ? { timeoutMs } : {}) }, true);
+        await this.http.setCookie('cookie_test=test; Path=/', this.http.baseUrl);
+        await this.send('cloud/user', { method: 'GET', ...(signal ? { signal } : {}), ...(timeoutMs ? { timeoutMs } : {}), ...(notAfter ? { notAfter } : {}) }, true);
         this.sessionReady = true;
       })().finally(() => (this.loggingIn = null));
     }
@@ -96,14 +98,14 @@ export class OcsClient {
     if (this.authMode === 'session-cookie') {
       // The login is an ordinary request: at most this request's timeout (a long poll's 40 s is not a login's).
       const loginTimeout = Math.min(req.timeoutMs ?? REQUEST_TIMEOUT_MS, REQUEST_TIMEOUT_MS);
-      await this.login(req.signal, loginTimeout);
+      await this.login(req.signal, loginTimeout, req.notAfter);
       try {
         return await this.send<T>(path, req, false);
       } catch (err) {
         // The session ended (expired, or the server dropped it): log in again once.
         if (err instanceof TalkError && err.details.status === 401) {
           this.sessionReady = false;
-          await this.login(req.signal, loginTimeout);
+          await this.login(req.signal, loginTimeout, req.notAfter);
           return this.send<T>(path, req, false);
         }
         throw err;
@@ -119,7 +121,7 @@ export class OcsClient {
         return await this.once<T>(path, req, withPassword);
       } catch (err) {
         const delay = LOCKED_RETRY_DELAYS_MS[attempt];
-        if (!retryLocked || delay === undefined || req.signal?.aborted || !(err instanceof TalkError) || err.details.status !== 500 || !LOCKED_RE.test(err.details.body ?? '')) throw err;
+        if (!retryLocked || delay === undefined || req.signal?.aborted || req.notAfter?.aborted || !(err instanceof TalkError) || err.details.status !== 500 || !LOCKED_RE.test(err.details.body ?? '')) throw err;
         await new Promise((r) => setTimeout(r, delay));
       }
     }
@@ -133,7 +135,7 @@ export class OcsClient {
     };
     if (this.credentials && withPassword) {
       this.passwordLogins++;
-      headers['authorization'] = `Basic ${Buffer.from(`${this.credentials.user}:${this.credentials.password}`).toString('base64')}`;
+      headers['authorization'] = this.basic ??= `Basic ${Buffer.from(`${this.credentials.user}:${this.credentials.password}`).toString('base64')}`;
     }
     const method = req.method ?? 'GET';
     const res = await this.http.request(`ocs/v2.php/${path.replace(/^\//, '')}`, { ...req, headers });
