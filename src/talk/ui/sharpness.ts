@@ -1,6 +1,6 @@
 /**
  * The one video-sharpness measure (issue 15 point 4): call.blur proves the blur by it
- * (fixtures/call-flow.ts) and the reference call page's self-tests use the same function
+ * (tests/certification/call/blur.ts) and the reference call page's self-tests use the same function
  * (tests/selftest/reference/call-page.spec.ts). Runs in the page (page.evaluate): self-contained.
  */
 

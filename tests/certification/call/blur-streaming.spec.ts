@@ -1,5 +1,5 @@
 import { check, test } from '../../../fixtures/call.ts';
-import { runBlur } from '../../../fixtures/call-flow.ts';
+import { runBlur } from './blur.ts';
 
 const c = check('call.blur.streaming');
 // The call page receives Talk's TURN credentials (signaling settings); a trace would record them.

@@ -1,5 +1,5 @@
 import { check, test } from '../../../fixtures/call.ts';
-import { BLURRED_SHARPNESS_RATIO, runBlur, storedTypeIsBlur } from '../../../fixtures/call-flow.ts';
+import { BLURRED_SHARPNESS_RATIO, runBlur, storedTypeIsBlur } from './blur.ts';
 
 const c = check('call.blur');
 // The call page receives Talk's TURN credentials (signaling settings); a trace would record them.

@@ -1,6 +1,6 @@
 import { check, test } from '../../../fixtures/call.ts';
 import { BROWSER_HOW, type LaunchedEngine, launchEngine } from '../../../fixtures/call-browsers.ts';
-import { requireConnectedCall, runCall } from '../../../fixtures/call-flow.ts';
+import { requireConnectedCall, runCall } from './connect.ts';
 
 const c = check('call.interop');
 // The call page receives Talk's TURN credentials (signaling settings); a trace would record them.

@@ -1,5 +1,5 @@
 import { check, test } from '../../../fixtures/call.ts';
-import { requireConnectedCall, runCall } from '../../../fixtures/call-flow.ts';
+import { requireConnectedCall, runCall } from './connect.ts';
 
 const c = check('call.media');
 // The call page receives Talk's TURN credentials (signaling settings); a trace would record them.

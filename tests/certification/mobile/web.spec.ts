@@ -1,7 +1,6 @@
 import { devices } from '@playwright/test';
-import { check, test } from '../../../fixtures/call.ts';
+import { check, logIn, requireConversationJoined, test } from '../../../fixtures/call.ts';
 import { BROWSER_HOW, launchEngine } from '../../../fixtures/call-browsers.ts';
-import { logIn, requireConversationJoined } from '../../../fixtures/call-flow.ts';
 
 const c = check('mobile.web');
 /** Playwright's phone descriptor (Chromium: isMobile, touch, a phone's viewport and user agent). */

@@ -1,4 +1,5 @@
-import { addTurnEvidence, check, test } from '../../../fixtures/turn.ts';
+import { check, test } from '../../../fixtures/turn.ts';
+import { addTurnEvidence } from './settings.ts';
 
 const c = check('turn.configured');
 

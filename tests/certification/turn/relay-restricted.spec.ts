@@ -1,4 +1,5 @@
-import { certifyRestrictedRelay, check, test } from '../../../fixtures/turn.ts';
+import { check, test } from '../../../fixtures/turn.ts';
+import { certifyRestrictedRelay } from './relay.ts';
 
 const c = check('turn.relay.restricted');
 // The page receives Talk's TURN credentials; a trace would record them.

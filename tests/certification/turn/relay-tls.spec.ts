@@ -1,4 +1,5 @@
-import { certifyRelay, check, test } from '../../../fixtures/turn.ts';
+import { check, test } from '../../../fixtures/turn.ts';
+import { certifyRelay } from './relay.ts';
 
 const c = check('turn.relay.tls');
 // The page receives Talk's TURN credentials; a trace would record them.

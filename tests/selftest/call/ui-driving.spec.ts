@@ -1,6 +1,5 @@
 import { type Browser, type Page, type TestInfo, chromium, expect, test } from '@playwright/test';
-import { couldNotDrive, isUiDrivingError, runUiStep } from '../../../fixtures/call.ts';
-import { logIn } from '../../../fixtures/call-flow.ts';
+import { couldNotDrive, isUiDrivingError, logIn, runUiStep } from '../../../fixtures/call.ts';
 import { EvidenceRecorder } from '../../../fixtures/check.ts';
 import { detectBrowser } from '../../../src/browsers/detect.ts';
 import { LoginPageError, LoginRejectedError, TalkCallPage, dismissFirstRunWizard, talkUiFor } from '../../../src/talk/ui/index.ts';

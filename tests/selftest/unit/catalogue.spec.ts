@@ -20,7 +20,15 @@ test('check ids are unique, start with their area, and every field an operator r
   }
 });
 
-test('every catalogue check has exactly one spec, in tests/certification/<area>/, and no spec uses an unknown id', () => {
+/** Issue 15 point 1, one step from a check id to its home: `turn.relay.tcp` → tests/certification/turn/relay-tcp.spec.ts. */
+function specPathOf(id: string): string {
+  const [area, ...rest] = id.split('.');
+  return path.join(area!, `${rest.join('-')}.spec.ts`);
+}
+
+test('every catalogue check has exactly one spec, at tests/certification/<area>/<rest of the id, dots as dashes>.spec.ts, and no spec uses an unknown id', () => {
+  expect(specPathOf('turn.relay.tcp')).toBe(path.join('turn', 'relay-tcp.spec.ts'));
+  expect(specPathOf('load.chat.under-load')).toBe(path.join('load', 'chat-under-load.spec.ts'));
   const uses = new Map<string, string[]>();
   for (const file of specFiles(CERT_DIR)) {
     for (const m of readFileSync(file, 'utf8').matchAll(/\bcheck\('([a-z0-9.-]+)'\)/g)) {
@@ -30,6 +38,7 @@ test('every catalogue check has exactly one spec, in tests/certification/<area>/
   for (const c of CHECKS) {
     expect(uses.get(c.id), `spec for ${c.id}`).toHaveLength(1);
     expect(uses.get(c.id)![0]!.split(path.sep)[0], `${c.id} lives in its area folder`).toBe(c.area);
+    expect(uses.get(c.id)![0], `${c.id} is found from its id`).toBe(specPathOf(c.id));
   }
   expect([...uses.keys()].filter((id) => !CHECKS.some((c) => c.id === id))).toEqual([]);
 });
