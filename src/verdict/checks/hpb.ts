@@ -92,4 +92,20 @@ export const HPB_CHECKS = [
       'Install Janus (`apt-get install janus`, VideoRoom plugin, `full_trickle = true`) and configure it in the signaling server: `[mcu] type = janus`, ' +
       '`url = ws://127.0.0.1:8188`; the signaling server log shows "Connected to Janus WebRTC Server" when it works.',
   },
+  {
+    id: 'talk.hpb.idle',
+    area: 'talk',
+    title: 'a quiet signaling connection to the HPB survives 70 s through the proxy',
+    requirement:
+      `${REQ} Talk's client keeps one signaling WebSocket open for as long as the conversation is open, often without a message for minutes; ` +
+      'the HPB keeps it alive with a WebSocket ping every 54 s (nextcloud-spreed-signaling client.go: pongWait 60 s, pingPeriod = pongWait * 9/10), ' +
+      'so every proxy between client and HPB must let an idle WebSocket live longer than that, or quiet participants are cut off and must reconnect.',
+    severity: 'must',
+    provenance: 'observed',
+    runsIn: 'node',
+    criterion: "after hello with Talk's settings, a connection left idle for 70 s (answering the HPB's pings) is still open and a `bye` is answered",
+    remedy:
+      'Raise the proxy\'s idle timeouts at the HPB\'s location above the 54 s ping period, e.g. nginx `location /standalone-signaling/ { … proxy_read_timeout 3600s; proxy_send_timeout 3600s; }` ' +
+      '(nginx\'s default is 60 s; Apache: `ProxyTimeout`/`timeout=` on the ProxyPass; a load balancer or firewall in front: its idle timeout for WebSockets).',
+  },
 ] as const satisfies readonly CheckDefinition[];

@@ -26,7 +26,7 @@ test('backend requests: HMAC-SHA256 over random + body with the shared secret, r
 });
 
 test('v1 tickets validate with the ticket secret only; v2 tokens are ES256 JWTs valid 60 s that verify with the published key', () => {
-  const s = makeHpbSecrets({ proxy: 'upgrade', running: true, secret: 'shared', allowed: 'this', mcu: 'janus' }, 'https://10.213.9.2/standalone-signaling/');
+  const s = makeHpbSecrets({ proxy: 'upgrade', proxyTimeoutS: null, running: true, secret: 'shared', allowed: 'this', mcu: 'janus' }, 'https://10.213.9.2/standalone-signaling/');
   const ticket = signalingTicketV1(s.double, 'alice');
   expect(ticket.split(':')).toHaveLength(4);
   expect(validateSignalingTicket(s.double, ticket)).toBe(true);
@@ -40,13 +40,13 @@ test('v1 tickets validate with the ticket secret only; v2 tokens are ES256 JWTs 
   const ok = verify('sha256', Buffer.from(`${h}.${p}`), { key: createPublicKey(s.double.tokenPublicKey), dsaEncoding: 'ieee-p1363' }, Buffer.from(sig!, 'base64url'));
   expect(ok).toBe(true);
   // The wrong-secret fault changes only the shared secret Talk holds.
-  const wrong = makeHpbSecrets({ proxy: 'upgrade', running: true, secret: 'wrong', allowed: 'this', mcu: 'janus' }, 'https://x/');
+  const wrong = makeHpbSecrets({ proxy: 'upgrade', proxyTimeoutS: null, running: true, secret: 'wrong', allowed: 'this', mcu: 'janus' }, 'https://x/');
   expect(wrong.double.secret).not.toBe(wrong.backendSecret);
   expect(s.double.secret).toBe(s.backendSecret);
 });
 
 test('server.conf and the nginx location: the platform Nextcloud as the only backend, the secret, NATS on loopback, WebSocket upgrade unless the fault drops it', () => {
-  const s = makeHpbSecrets({ proxy: 'upgrade', running: true, secret: 'shared', allowed: 'this', mcu: 'janus' }, 'https://x/');
+  const s = makeHpbSecrets({ proxy: 'upgrade', proxyTimeoutS: null, running: true, secret: 'shared', allowed: 'this', mcu: 'janus' }, 'https://x/');
   const conf = renderSignalingConfig(s, 'https://10.213.9.2/');
   expect(conf).toContain('listen = 127.0.0.1:8080');
   expect(conf).toContain(`secret = ${s.backendSecret}`);
@@ -69,5 +69,11 @@ test('server.conf and the nginx location: the platform Nextcloud as the only bac
   const faulty = nginxHpbLocation(PROFILES['hpb-no-upgrade'].signaling.hpb!);
   expect(faulty).not.toContain('proxy_set_header Upgrade');
   expect(faulty).toContain('proxy_pass http://127.0.0.1:8080/;');
+  // hpb-proxy-timeout: only the idle timeouts differ; the working profile keeps nginx's default (60 s > the HPB's 54 s ping).
+  expect(good).not.toContain('proxy_read_timeout');
+  const cut = nginxHpbLocation(PROFILES['hpb-proxy-timeout'].signaling.hpb!);
+  expect(cut).toContain('proxy_read_timeout 5s;');
+  expect(cut).toContain('proxy_send_timeout 5s;');
+  expect(cut).toContain('proxy_set_header Upgrade $http_upgrade;');
   expect(PROFILES.good.signaling).toEqual({ mode: 'internal' });
 });
