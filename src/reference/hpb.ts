@@ -39,6 +39,14 @@ export interface HpbProfile {
   allowed: 'this' | 'other';
   /** `janus`: Janus 1.1.2 (bookworm) runs as the MCU (`[mcu] type = janus`); `none`: signaling only. */
   mcu: 'janus' | 'none';
+  /**
+   * The scheme of the HPB URL in Talk's settings: `https` as on the platform; `http` (hpb-http-url)
+   * hands clients `http://…/standalone-signaling/`, which Talk's client turns into `ws://` — mixed
+   * content on Talk's https pages (the platform's port 80 only redirects to https).
+   */
+  advertised: 'https' | 'http';
+  /** Seconds Nextcloud's clock (the Talk double's tokens and tickets) runs ahead of the HPB's; 0, or 180 for hpb-clock-skew. */
+  nextcloudClockSkewS: number;
 }
 
 /** Where scripts/hpb/install.sh unpacks the signaling server. */
@@ -90,8 +98,9 @@ export function makeHpbSecrets(profile: HpbProfile, server: string): HpbSecrets 
   const s: HpbSecrets = {
     backendSecret,
     double: {
-      server,
+      server: profile.advertised === 'http' ? server.replace(/^https:/, 'http:') : server,
       secret: talkSecret,
+      clockSkewS: profile.nextcloudClockSkewS,
       ticketSecret: randomBytes(32).toString('hex'),
       tokenPrivateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       tokenPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),

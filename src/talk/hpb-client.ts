@@ -45,6 +45,34 @@ export function hpbWebSocketUrl(server: string): string {
   return `${url}/spreed`;
 }
 
+/**
+ * Mixed content: on Talk's https pages, signaling.js Standalone() turns an `http://` HPB URL into
+ * `ws://…/spreed`, and browsers refuse an insecure WebSocket from a secure page (Chromium: "An
+ * insecure WebSocket connection may not be initiated from a page loaded over HTTPS"; Firefox:
+ * SecurityError). The diagnosis, or null when the scheme is fine.
+ */
+export function mixedContent(pageUrl: string, server: string): string | null {
+  if (!/^https:/i.test(pageUrl) || !/^(http|ws):\/\//i.test(server)) return null;
+  return (
+    `Talk hands clients the HPB URL ${server} on its https pages: Talk's client (signaling.js) opens ${hpbWebSocketUrl(server)}, ` +
+    'which browsers block as mixed content — the HPB URL in Talk\'s admin settings (Talk > High-performance backend) must be https://'
+  );
+}
+
+/**
+ * Nextcloud's clock as Talk's client can see it: the `iat` (Nextcloud's `time()`) of the hello v2
+ * token in the signaling settings (Config::getSignalingTicketV2, an unencrypted JWT); null without one.
+ */
+export function tokenIssuedAt(token: unknown): number | null {
+  if (typeof token !== 'string') return null;
+  try {
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iat?: unknown };
+    return typeof claims.iat === 'number' ? claims.iat : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Manager::checkServerCompatibility: ws(s) → http(s), trailing slash removed, `/api/v1/welcome`. */
 export function hpbWelcomeUrl(server: string): string {
   let url = server.replace(/\/+$/, '');

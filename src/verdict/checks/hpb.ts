@@ -28,7 +28,8 @@ export const HPB_CHECKS = [
       'Connection refused / 502 / 504: start the signaling server (`systemctl start nextcloud-spreed-signaling`) and check the proxy\'s upstream address. ' +
       '404: the proxy location does not match the path of the server URL in Talk (e.g. `location /standalone-signaling/ { proxy_pass http://127.0.0.1:8080/; }`). ' +
       'Missing features ("update required"): install nextcloud-spreed-signaling ≥ 2.0 (Debian 12\'s 0.4.1 and bookworm-backports\' 1.2.4 are too old). ' +
-      'Clock offset: run NTP (chrony/systemd-timesyncd) on both hosts.',
+      'Clock offset: run NTP (chrony/systemd-timesyncd) on both hosts. ' +
+      "An `http://` HPB URL on an https Nextcloud: browsers block Talk's `ws://` connection as mixed content — put the HPB behind the TLS proxy and enter its https:// URL in Talk's admin settings.",
   },
   {
     id: 'talk.hpb.websocket',
@@ -42,7 +43,8 @@ export const HPB_CHECKS = [
     remedy:
       "400 from the HPB: the proxy drops the upgrade — add `proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection \"Upgrade\";` " +
       '(nginx; Apache: `RewriteRule ^/standalone-signaling/spreed/$ "ws://127.0.0.1:8080/spreed/" [P,L]` with mod_proxy_wstunnel). ' +
-      '502/503: the signaling server is not running or the upstream address is wrong.',
+      '502/503: the signaling server is not running or the upstream address is wrong. ' +
+      "Mixed content (an `http://` HPB URL on an https Nextcloud): enter the HPB's https:// URL in Talk's admin settings (Talk > High-performance backend).",
   },
   {
     id: 'talk.hpb.hello',
