@@ -29,6 +29,35 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
     },
   },
   {
+    profile: 'hpb-proxy-timeout',
+    exitCode: 1,
+    expected: {
+      // nginx cuts the quiet WebSocket after 5 s (code 1006: no close frame); everything that talks within 5 s passes.
+      'talk.hpb.idle': { verdict: 'fail', diagnosis: /closed after [5-9](\.\d)? s \(code 1006\) while idle: .*sooner than the HPB's ping every 54 s/, observed: /closed \(code 1006/ },
+    },
+  },
+  {
+    profile: 'hpb-http-url',
+    exitCode: 1,
+    expected: {
+      'talk.signaling.hpb': { verdict: 'pass', observed: /server http:\/\/[\d.]+\/standalone-signaling\// },
+      'talk.hpb.welcome': { verdict: 'fail', diagnosis: /HPB URL http:\/\/.*opens ws:\/\/.*\/spreed, which browsers block as mixed content .*must be https:\/\// },
+      'talk.hpb.websocket': { verdict: 'fail', diagnosis: /which browsers block as mixed content .*must be https:\/\//, observed: /blocked by browsers \(mixed content\)/ },
+      // In Node the ws:// handshake reaches the platform's port 80, which only redirects to https.
+      'talk.hpb.hello': { verdict: 'fail', diagnosis: /did not open \(handshake answered 301; see talk\.hpb\.websocket\)/ },
+      'talk.hpb.room': { verdict: 'fail', diagnosis: /alice could not join .* at "open the WebSocket/ },
+      'talk.hpb.mcu': { verdict: 'not-run' },
+      'talk.hpb.idle': { verdict: 'not-run' },
+    },
+  },
+  {
+    profile: 'hpb-clock-skew',
+    exitCode: 1,
+    expected: {
+      'talk.hpb.welcome': { verdict: 'fail', diagnosis: /clock differs from Nextcloud's \(the iat of Talk's hello v2 token\) by ~1(79|80|81) s \(the HPB is behind; Talk allows ±45 s, lib\/Signaling\/Manager\.php/ },
+    },
+  },
+  {
     profile: 'hpb-no-upgrade',
     exitCode: 1,
     expected: {
@@ -67,35 +96,6 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
       'talk.hpb.hello': { verdict: 'fail', diagnosis: /refused hello 1\.0 with invalid_backend .*not in its \[backend\] backends.*refused hello 2\.0 with invalid_backend/ },
       'talk.hpb.room': { verdict: 'fail', diagnosis: /alice could not join .* at "hello 2\.0: hello 2\.0 answered error invalid_backend.*not in its \[backend\] backends/ },
       'talk.hpb.idle': { verdict: 'not-run' },
-    },
-  },
-  {
-    profile: 'hpb-proxy-timeout',
-    exitCode: 1,
-    expected: {
-      // nginx cuts the quiet WebSocket after 5 s (code 1006: no close frame); everything that talks within 5 s passes.
-      'talk.hpb.idle': { verdict: 'fail', diagnosis: /closed after [5-9](\.\d)? s \(code 1006\) while idle: .*sooner than the HPB's ping every 54 s/, observed: /closed \(code 1006/ },
-    },
-  },
-  {
-    profile: 'hpb-http-url',
-    exitCode: 1,
-    expected: {
-      'talk.signaling.hpb': { verdict: 'pass', observed: /server http:\/\/[\d.]+\/standalone-signaling\// },
-      'talk.hpb.welcome': { verdict: 'fail', diagnosis: /HPB URL http:\/\/.*opens ws:\/\/.*\/spreed, which browsers block as mixed content .*must be https:\/\// },
-      'talk.hpb.websocket': { verdict: 'fail', diagnosis: /which browsers block as mixed content .*must be https:\/\//, observed: /blocked by browsers \(mixed content\)/ },
-      // In Node the ws:// handshake reaches the platform's port 80, which only redirects to https.
-      'talk.hpb.hello': { verdict: 'fail', diagnosis: /did not open \(handshake answered 301; see talk\.hpb\.websocket\)/ },
-      'talk.hpb.room': { verdict: 'fail', diagnosis: /alice could not join .* at "open the WebSocket/ },
-      'talk.hpb.mcu': { verdict: 'not-run' },
-      'talk.hpb.idle': { verdict: 'not-run' },
-    },
-  },
-  {
-    profile: 'hpb-clock-skew',
-    exitCode: 1,
-    expected: {
-      'talk.hpb.welcome': { verdict: 'fail', diagnosis: /clock differs from Nextcloud's \(the iat of Talk's hello v2 token\) by ~1(79|80|81) s \(the HPB is behind; Talk allows ±45 s, lib\/Signaling\/Manager\.php/ },
     },
   },
   {
