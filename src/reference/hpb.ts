@@ -22,6 +22,11 @@ import { ReferencePlatformError, findExecutable } from './system.ts';
 export interface HpbProfile {
   /** nginx's `/standalone-signaling/` location: `upgrade` as documented; `no-upgrade` forgets `Upgrade`/`Connection` (the HPB answers 400 to the WebSocket). */
   proxy: 'upgrade' | 'no-upgrade';
+  /**
+   * nginx's `proxy_read_timeout`/`proxy_send_timeout` at that location, seconds; null keeps nginx's
+   * default 60 s, which the HPB's ping every 54 s keeps alive (hpb-proxy-timeout: 5 s).
+   */
+  proxyTimeoutS: number | null;
   /** false: the signaling server is not running (nginx answers 502 Bad Gateway). */
   running: boolean;
   /** `wrong`: Talk's shared secret differs from the HPB's `[backend] secret` (the HPB's backend requests are refused). */
@@ -34,6 +39,14 @@ export interface HpbProfile {
   allowed: 'this' | 'other';
   /** `janus`: Janus 1.1.2 (bookworm) runs as the MCU (`[mcu] type = janus`); `none`: signaling only. */
   mcu: 'janus' | 'none';
+  /**
+   * The scheme of the HPB URL in Talk's settings: `https` as on the platform; `http` (hpb-http-url)
+   * hands clients `http://…/standalone-signaling/`, which Talk's client turns into `ws://` — mixed
+   * content on Talk's https pages (the platform's port 80 only redirects to https).
+   */
+  advertised: 'https' | 'http';
+  /** Seconds Nextcloud's clock (the Talk double's tokens and tickets) runs ahead of the HPB's; 0, or 180 for hpb-clock-skew. */
+  nextcloudClockSkewS: number;
 }
 
 /** Where scripts/hpb/install.sh unpacks the signaling server. */
@@ -85,8 +98,9 @@ export function makeHpbSecrets(profile: HpbProfile, server: string): HpbSecrets 
   const s: HpbSecrets = {
     backendSecret,
     double: {
-      server,
+      server: profile.advertised === 'http' ? server.replace(/^https:/, 'http:') : server,
       secret: talkSecret,
+      clockSkewS: profile.nextcloudClockSkewS,
       ticketSecret: randomBytes(32).toString('hex'),
       tokenPrivateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       tokenPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
@@ -203,6 +217,13 @@ export function nginxHpbLocation(profile: HpbProfile): string {
             proxy_set_header Connection "Upgrade";
 `
       : '            # Fault hpb-no-upgrade: the Upgrade and Connection headers are not passed on.\n';
+  const timeouts =
+    profile.proxyTimeoutS === null
+      ? ''
+      : `            # Fault hpb-proxy-timeout: idle WebSockets are cut before the HPB's next ping (every 54 s).
+            proxy_read_timeout ${profile.proxyTimeoutS}s;
+            proxy_send_timeout ${profile.proxyTimeoutS}s;
+`;
   return `
         # The High-Performance Backend (nextcloud-spreed-signaling), as its README configures nginx.
         location ^~ ${HPB_PATH} {
@@ -211,7 +232,7 @@ export function nginxHpbLocation(profile: HpbProfile): string {
 ${upgrade}            proxy_set_header Host $host;
             proxy_set_header X-Real-IP $remote_addr;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        }
+${timeouts}        }
 `;
 }
 

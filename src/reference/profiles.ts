@@ -184,7 +184,7 @@ const GOOD: Profile = {
 };
 
 /** A working High-Performance Backend: profile `hpb`; each hpb-* fault changes one of these. */
-const HPB_OK: Readonly<HpbProfile> = { proxy: 'upgrade', running: true, secret: 'shared', allowed: 'this', mcu: 'janus' };
+const HPB_OK: Readonly<HpbProfile> = { proxy: 'upgrade', proxyTimeoutS: null, running: true, secret: 'shared', allowed: 'this', mcu: 'janus', advertised: 'https', nextcloudClockSkewS: 0 };
 
 /** A fault profile: `good` with the given parts replaced. */
 function fault(name: ProfileName, description: string, change: (p: Profile) => void): Profile {
@@ -393,6 +393,27 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   'hpb-no-mcu': fault('hpb-no-mcu', 'The HPB runs without an MCU (no Janus, `[mcu]` empty): signaling works, but calls are peer-to-peer mesh.', (p) => {
     p.signaling = { mode: 'external', hpb: { ...HPB_OK, mcu: 'none' } };
   }),
+  'hpb-proxy-timeout': fault(
+    'hpb-proxy-timeout',
+    "The HPB's nginx location has `proxy_read_timeout 5s` (and send): every quiet signaling WebSocket is cut after 5 s, long before the HPB's ping every 54 s.",
+    (p) => {
+      p.signaling = { mode: 'external', hpb: { ...HPB_OK, proxyTimeoutS: 5 } };
+    },
+  ),
+  'hpb-http-url': fault(
+    'hpb-http-url',
+    "Talk's HPB URL is `http://…/standalone-signaling/` while Nextcloud is served over https: Talk's client opens `ws://…`, which browsers block on an https page (mixed content).",
+    (p) => {
+      p.signaling = { mode: 'external', hpb: { ...HPB_OK, advertised: 'http' } };
+    },
+  ),
+  'hpb-clock-skew': fault(
+    'hpb-clock-skew',
+    "Nextcloud's clock runs 180 s ahead of the HPB's (its hello v2 tokens are issued 180 s in the HPB's future); Talk allows ±45 s.",
+    (p) => {
+      p.signaling = { mode: 'external', hpb: { ...HPB_OK, nextcloudClockSkewS: 180 } };
+    },
+  ),
   'hpb-url-not-allowed': fault(
     'hpb-url-not-allowed',
     "The HPB's `[backend] backends` lists only another Nextcloud: the HPB refuses hellos whose backend URL is this Nextcloud's.",

@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { randomBytes } from 'node:crypto';
+import diagnosticsChannel from 'node:diagnostics_channel';
 import type { Duplex } from 'node:stream';
 import { Agent, WebSocket, request } from 'undici';
 import { trustedCAs } from './trust.ts';
@@ -25,6 +26,16 @@ export const WELCOME_TIMEOUT_MS = 3_000;
 /** How long a hello answer may take: the HPB asks Nextcloud's backend endpoint first (its own timeout is 10 s). */
 export const HELLO_TIMEOUT_MS = 15_000;
 
+/**
+ * The signaling server pings every client every 54 s and closes it when nothing (a pong) came
+ * back for 60 s (strukturag/nextcloud-spreed-signaling client.go: `pongWait = 60 * time.Second`,
+ * `pingPeriod = (pongWait * 9) / 10`, WritePump/ReadPump). A proxy that ends idle WebSockets
+ * sooner than that (nginx's `proxy_read_timeout` defaults to 60 s) cuts every quiet client.
+ */
+export const HPB_PING_PERIOD_S = 54;
+/** talk.hpb.idle: how long a connection stays quiet — longer than one ping period, past nginx's default 60 s timeouts. */
+export const HPB_IDLE_MS = 70_000;
+
 /** signaling.js Standalone(): https → wss, trailing slash removed, `/spreed` appended. */
 export function hpbWebSocketUrl(server: string): string {
   let url = server;
@@ -32,6 +43,34 @@ export function hpbWebSocketUrl(server: string): string {
   else if (url.startsWith('http://')) url = `ws://${url.slice(7)}`;
   if (url.endsWith('/')) url = url.slice(0, -1);
   return `${url}/spreed`;
+}
+
+/**
+ * Mixed content: on Talk's https pages, signaling.js Standalone() turns an `http://` HPB URL into
+ * `ws://…/spreed`, and browsers refuse an insecure WebSocket from a secure page (Chromium: "An
+ * insecure WebSocket connection may not be initiated from a page loaded over HTTPS"; Firefox:
+ * SecurityError). The diagnosis, or null when the scheme is fine.
+ */
+export function mixedContent(pageUrl: string, server: string): string | null {
+  if (!/^https:/i.test(pageUrl) || !/^(http|ws):\/\//i.test(server)) return null;
+  return (
+    `Talk hands clients the HPB URL ${server} on its https pages: Talk's client (signaling.js) opens ${hpbWebSocketUrl(server)}, ` +
+    'which browsers block as mixed content — the HPB URL in Talk\'s admin settings (Talk > High-performance backend) must be https://'
+  );
+}
+
+/**
+ * Nextcloud's clock as Talk's client can see it: the `iat` (Nextcloud's `time()`) of the hello v2
+ * token in the signaling settings (Config::getSignalingTicketV2, an unencrypted JWT); null without one.
+ */
+export function tokenIssuedAt(token: unknown): number | null {
+  if (typeof token !== 'string') return null;
+  try {
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iat?: unknown };
+    return typeof claims.iat === 'number' ? claims.iat : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Manager::checkServerCompatibility: ws(s) → http(s), trailing slash removed, `/api/v1/welcome`. */
@@ -248,7 +287,17 @@ export class HpbConnection {
   private nextId = 1;
   private waiters: { match: (m: Record<string, any>) => boolean; resolve: (m: Record<string, any>) => void }[] = [];
   closed: string | null = null;
+  /** Close code and when the socket closed (ms since open), once it did. */
+  closeCode: number | null = null;
+  closedAtMs: number | null = null;
+  openedAt = 0;
+  /** WebSocket pings received from the HPB (answered with a pong by undici, RFC 6455 section 5.5.2). */
+  pings = 0;
   welcomeFeatures: string[] | null = null;
+  private onClose: (() => void)[] = [];
+  private pingListener = (m: unknown) => {
+    if ((m as { websocket?: unknown }).websocket === this.ws) this.pings++;
+  };
 
   constructor(
     readonly server: string,
@@ -261,6 +310,8 @@ export class HpbConnection {
   async open(): Promise<void> {
     const ws = new WebSocket(hpbWebSocketUrl(this.server), { dispatcher: this.agent });
     this.ws = ws;
+    this.openedAt = Date.now();
+    diagnosticsChannel.subscribe('undici:websocket:ping', this.pingListener);
     ws.addEventListener('message', (ev) => {
       const msg = parseSignalingMessage(ev.data);
       if (!msg) return;
@@ -275,9 +326,19 @@ export class HpbConnection {
     });
     ws.addEventListener('close', (ev) => {
       this.closed = `closed (code ${ev.code}${ev.reason ? `, ${ev.reason}` : ''})`;
+      this.closeCode = ev.code;
+      this.closedAtMs = Date.now() - this.openedAt;
+      for (const f of this.onClose.splice(0)) f();
     });
     await new Promise<void>((resolve, reject) => {
-      ws.addEventListener('open', () => resolve(), { once: true });
+      ws.addEventListener(
+        'open',
+        () => {
+          this.openedAt = Date.now();
+          resolve();
+        },
+        { once: true },
+      );
       ws.addEventListener('error', () => reject(new Error(`the WebSocket to ${hpbWebSocketUrl(this.server)} did not open`)), { once: true });
     });
     await this.waitFor((m) => m['type'] === 'welcome', WELCOME_TIMEOUT_MS).catch(() => null);
@@ -303,6 +364,18 @@ export class HpbConnection {
     });
   }
 
+  /** Waits `ms` without sending anything; resolves earlier when the socket closes. */
+  idle(ms: number): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.onClose.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   /** Sends a request with an id and waits for the answer carrying that id. */
   async call(msg: Record<string, unknown>, timeoutMs = HELLO_TIMEOUT_MS): Promise<Record<string, any>> {
     const id = String(this.nextId++);
@@ -319,6 +392,7 @@ export class HpbConnection {
   }
 
   async close(): Promise<void> {
+    diagnosticsChannel.unsubscribe('undici:websocket:ping', this.pingListener);
     try {
       this.ws?.send(JSON.stringify({ type: 'bye', bye: {} }));
       this.ws?.close(1000);

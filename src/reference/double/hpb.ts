@@ -19,16 +19,19 @@ export interface DoubleHpbConfig {
   /** ES256 key pair of hello v2 tokens (app config `signaling_token_privkey_es256` / `_pubkey_es256`), PEM. */
   tokenPrivateKey: string;
   tokenPublicKey: string;
+  /** Seconds Nextcloud's clock is ahead of the HPB's (fault hpb-clock-skew): the `time()` of tickets and tokens. */
+  clockSkewS: number;
 }
 
-const nowS = () => Math.floor(Date.now() / 1000);
+/** Nextcloud's `time()` (ITimeFactory), skewed by the profile. */
+const nowS = (hpb: DoubleHpbConfig) => Math.floor(Date.now() / 1000) + hpb.clockSkewS;
 
 /**
  * Config::getSignalingTicketV1: `<random>:<timestamp>:<userid>:<hmac>`; Config::validateSignalingTicket
  * checks the HMAC-SHA256 over everything before the last colon with the user's ticket secret.
  */
 export function signalingTicketV1(hpb: DoubleHpbConfig, userId: string | null): string {
-  const data = `${randomBytes(24).toString('base64url')}:${nowS()}:${userId ?? ''}`;
+  const data = `${randomBytes(24).toString('base64url')}:${nowS(hpb)}:${userId ?? ''}`;
   return `${data}:${createHmac('sha256', hpb.ticketSecret).update(data).digest('hex')}`;
 }
 
@@ -45,7 +48,7 @@ export function validateSignalingTicket(hpb: DoubleHpbConfig, ticket: string): b
  * (firebase/php-jwt: header `{"typ":"JWT","alg":"ES256"}`, signature r||s).
  */
 export function signalingTokenV2(hpb: DoubleHpbConfig, baseUrl: string, user: { id: string; displayName: string } | null): string {
-  const iat = nowS();
+  const iat = nowS(hpb);
   const claims: Record<string, unknown> = { iss: baseUrl, iat, exp: iat + 60 };
   if (user) {
     claims['sub'] = user.id;

@@ -28,7 +28,8 @@ export const HPB_CHECKS = [
       'Connection refused / 502 / 504: start the signaling server (`systemctl start nextcloud-spreed-signaling`) and check the proxy\'s upstream address. ' +
       '404: the proxy location does not match the path of the server URL in Talk (e.g. `location /standalone-signaling/ { proxy_pass http://127.0.0.1:8080/; }`). ' +
       'Missing features ("update required"): install nextcloud-spreed-signaling ≥ 2.0 (Debian 12\'s 0.4.1 and bookworm-backports\' 1.2.4 are too old). ' +
-      'Clock offset: run NTP (chrony/systemd-timesyncd) on both hosts.',
+      'Clock offset: run NTP (chrony/systemd-timesyncd) on both hosts. ' +
+      "An `http://` HPB URL on an https Nextcloud: browsers block Talk's `ws://` connection as mixed content — put the HPB behind the TLS proxy and enter its https:// URL in Talk's admin settings.",
   },
   {
     id: 'talk.hpb.websocket',
@@ -42,7 +43,8 @@ export const HPB_CHECKS = [
     remedy:
       "400 from the HPB: the proxy drops the upgrade — add `proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection \"Upgrade\";` " +
       '(nginx; Apache: `RewriteRule ^/standalone-signaling/spreed/$ "ws://127.0.0.1:8080/spreed/" [P,L]` with mod_proxy_wstunnel). ' +
-      '502/503: the signaling server is not running or the upstream address is wrong.',
+      '502/503: the signaling server is not running or the upstream address is wrong. ' +
+      "Mixed content (an `http://` HPB URL on an https Nextcloud): enter the HPB's https:// URL in Talk's admin settings (Talk > High-performance backend).",
   },
   {
     id: 'talk.hpb.hello',
@@ -91,5 +93,21 @@ export const HPB_CHECKS = [
     remedy:
       'Install Janus (`apt-get install janus`, VideoRoom plugin, `full_trickle = true`) and configure it in the signaling server: `[mcu] type = janus`, ' +
       '`url = ws://127.0.0.1:8188`; the signaling server log shows "Connected to Janus WebRTC Server" when it works.',
+  },
+  {
+    id: 'talk.hpb.idle',
+    area: 'talk',
+    title: 'a quiet signaling connection to the HPB survives 70 s through the proxy',
+    requirement:
+      `${REQ} Talk's client keeps one signaling WebSocket open for as long as the conversation is open, often without a message for minutes; ` +
+      'the HPB keeps it alive with a WebSocket ping every 54 s (nextcloud-spreed-signaling client.go: pongWait 60 s, pingPeriod = pongWait * 9/10), ' +
+      'so every proxy between client and HPB must let an idle WebSocket live longer than that, or quiet participants are cut off and must reconnect.',
+    severity: 'must',
+    provenance: 'observed',
+    runsIn: 'node',
+    criterion: "after hello with Talk's settings, a connection left idle for 70 s (answering the HPB's pings) is still open and a `bye` is answered",
+    remedy:
+      'Raise the proxy\'s idle timeouts at the HPB\'s location above the 54 s ping period, e.g. nginx `location /standalone-signaling/ { … proxy_read_timeout 3600s; proxy_send_timeout 3600s; }` ' +
+      '(nginx\'s default is 60 s; Apache: `ProxyTimeout`/`timeout=` on the ProxyPass; a load balancer or firewall in front: its idle timeout for WebSockets).',
   },
 ] as const satisfies readonly CheckDefinition[];

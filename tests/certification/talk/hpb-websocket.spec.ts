@@ -1,6 +1,6 @@
 import { check, test } from '../../../fixtures/index.ts';
 import { externalSignaling } from '../../../fixtures/hpb.ts';
-import { tryUpgrade } from '../../../src/talk/hpb-client.ts';
+import { mixedContent, tryUpgrade } from '../../../src/talk/hpb-client.ts';
 
 const c = check('talk.hpb.websocket');
 
@@ -9,6 +9,12 @@ test(c.title, c.details, async ({ target, conversations, ocs, evidence }) => {
   const { server } = await externalSignaling({ target, conversations, ocs, evidence }, 'hpb-websocket');
   const r = await test.step('WebSocket handshake to <server>/spreed', () => tryUpgrade(server, target.caFile));
   evidence.add('url', r.url).add('status', r.status).add('server', r.server).add('body', r.body);
+  // Talk's client runs on Talk's https page: there an http:// HPB URL fails before any handshake.
+  const insecure = mixedContent(target.url, server);
+  if (insecure) {
+    evidence.observed(`${r.url} from ${target.url}: blocked by browsers (mixed content); the handshake itself answered ${r.status ?? r.error}`);
+    evidence.require(false, insecure);
+  }
   if (r.status === null) {
     evidence.observed(`no answer from ${r.url}: ${r.error}`);
     evidence.require(false, `the WebSocket handshake to ${r.url} failed (${r.error})`);

@@ -51,6 +51,7 @@ Object.assign(INTERNAL_SIGNALING, {
   'talk.hpb.hello': { verdict: 'not-applicable', reason: /internal signaling/ },
   'talk.hpb.room': { verdict: 'not-applicable', reason: /internal signaling/ },
   'talk.hpb.mcu': { verdict: 'not-applicable', reason: /internal signaling/ },
+  'talk.hpb.idle': { verdict: 'not-applicable', reason: /internal signaling/ },
 });
 
 /** What each blur-file fault breaks; the call's blur-* profiles break exactly what their asset twins do. */
@@ -80,7 +81,7 @@ const TALK_MISSING_NOT_RUN: Record<string, Expectation> = Object.fromEntries(
   ].map((id) => [id, { verdict: 'not-run', reason: NEEDS_TALK }]),
 );
 /** Issue 13: the HPB checks read Talk's signaling settings first, so without Talk they are not run either. */
-Object.assign(TALK_MISSING_NOT_RUN, Object.fromEntries(['talk.hpb.welcome', 'talk.hpb.websocket', 'talk.hpb.hello', 'talk.hpb.room', 'talk.hpb.mcu'].map((id) => [id, { verdict: 'not-run', reason: NEEDS_TALK }])));
+Object.assign(TALK_MISSING_NOT_RUN, Object.fromEntries(['talk.hpb.welcome', 'talk.hpb.websocket', 'talk.hpb.hello', 'talk.hpb.room', 'talk.hpb.mcu', 'talk.hpb.idle'].map((id) => [id, { verdict: 'not-run', reason: NEEDS_TALK }])));
 
 const CASES: ProfileCase[] = [
   {

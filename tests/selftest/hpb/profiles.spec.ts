@@ -9,7 +9,7 @@ import { type CertifyRun, runCertify } from '../certification/run-certify.ts';
  * only, @talk only (none of these checks runs in a browser). Each profile asserts only these checks.
  */
 
-const MINE = ['talk.signaling.hpb', 'talk.hpb.welcome', 'talk.hpb.websocket', 'talk.hpb.hello', 'talk.hpb.room', 'talk.hpb.mcu'];
+const MINE = ['talk.signaling.hpb', 'talk.hpb.welcome', 'talk.hpb.websocket', 'talk.hpb.hello', 'talk.hpb.room', 'talk.hpb.mcu', 'talk.hpb.idle'];
 type Expectation = { verdict: Verdict; diagnosis?: RegExp; observed?: RegExp };
 
 const NOT_APPLICABLE = { verdict: 'not-applicable' } as const;
@@ -24,6 +24,37 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
       'talk.hpb.hello': { verdict: 'pass', observed: /hello 1\.0: session given for alice; hello 2\.0: session given for alice/ },
       'talk.hpb.room': { verdict: 'pass', observed: /alice: joined; bob: joined; alice sees bob: true, bob sees alice: true/ },
       'talk.hpb.mcu': { verdict: 'pass', observed: /feature mcu announced \(mcu, simulcast, update-sdp\)/ },
+      // nginx's default 60 s timeout, kept alive by the HPB's ping every 54 s.
+      'talk.hpb.idle': { verdict: 'pass', observed: /still open after 7\d(\.\d)? s idle \([1-9]\d* ping\(s\) from the HPB answered\); bye answered in \d+ ms/ },
+    },
+  },
+  {
+    profile: 'hpb-proxy-timeout',
+    exitCode: 1,
+    expected: {
+      // nginx cuts the quiet WebSocket after 5 s (code 1006: no close frame); everything that talks within 5 s passes.
+      'talk.hpb.idle': { verdict: 'fail', diagnosis: /closed after [5-9](\.\d)? s \(code 1006\) while idle: .*sooner than the HPB's ping every 54 s/, observed: /closed \(code 1006/ },
+    },
+  },
+  {
+    profile: 'hpb-http-url',
+    exitCode: 1,
+    expected: {
+      'talk.signaling.hpb': { verdict: 'pass', observed: /server http:\/\/[\d.]+\/standalone-signaling\// },
+      'talk.hpb.welcome': { verdict: 'fail', diagnosis: /HPB URL http:\/\/.*opens ws:\/\/.*\/spreed, which browsers block as mixed content .*must be https:\/\// },
+      'talk.hpb.websocket': { verdict: 'fail', diagnosis: /which browsers block as mixed content .*must be https:\/\//, observed: /blocked by browsers \(mixed content\)/ },
+      // In Node the ws:// handshake reaches the platform's port 80, which only redirects to https.
+      'talk.hpb.hello': { verdict: 'fail', diagnosis: /did not open \(handshake answered 301; see talk\.hpb\.websocket\)/ },
+      'talk.hpb.room': { verdict: 'fail', diagnosis: /alice could not join .* at "open the WebSocket/ },
+      'talk.hpb.mcu': { verdict: 'not-run' },
+      'talk.hpb.idle': { verdict: 'not-run' },
+    },
+  },
+  {
+    profile: 'hpb-clock-skew',
+    exitCode: 1,
+    expected: {
+      'talk.hpb.welcome': { verdict: 'fail', diagnosis: /clock differs from Nextcloud's \(the iat of Talk's hello v2 token\) by ~1(79|80|81) s \(the HPB is behind; Talk allows ±45 s, lib\/Signaling\/Manager\.php/ },
     },
   },
   {
@@ -33,6 +64,7 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
       'talk.hpb.websocket': { verdict: 'fail', diagnosis: /answered HTTP 400 instead of 101: the request reached the signaling server without the Upgrade\/Connection headers/ },
       'talk.hpb.hello': { verdict: 'fail', diagnosis: /did not open \(handshake answered 400; see talk\.hpb\.websocket\)/ },
       'talk.hpb.room': { verdict: 'fail', diagnosis: /alice could not join the conversation through the HPB at "open the WebSocket: the WebSocket to wss:.*did not open"/ },
+      'talk.hpb.idle': { verdict: 'not-run' },
     },
   },
   {
@@ -44,6 +76,7 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
       'talk.hpb.hello': { verdict: 'fail', diagnosis: /did not open \(handshake answered 502/ },
       'talk.hpb.room': { verdict: 'fail', diagnosis: /alice could not join .* at "open the WebSocket/ },
       'talk.hpb.mcu': { verdict: 'not-run' },
+      'talk.hpb.idle': { verdict: 'not-run' },
     },
   },
   {
@@ -62,6 +95,7 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
     expected: {
       'talk.hpb.hello': { verdict: 'fail', diagnosis: /refused hello 1\.0 with invalid_backend .*not in its \[backend\] backends.*refused hello 2\.0 with invalid_backend/ },
       'talk.hpb.room': { verdict: 'fail', diagnosis: /alice could not join .* at "hello 2\.0: hello 2\.0 answered error invalid_backend.*not in its \[backend\] backends/ },
+      'talk.hpb.idle': { verdict: 'not-run' },
     },
   },
   {
@@ -78,6 +112,7 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
       'talk.hpb.hello': NOT_APPLICABLE,
       'talk.hpb.room': NOT_APPLICABLE,
       'talk.hpb.mcu': NOT_APPLICABLE,
+      'talk.hpb.idle': NOT_APPLICABLE,
     },
   },
 ];

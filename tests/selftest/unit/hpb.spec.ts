@@ -3,7 +3,7 @@ import { expect, test } from '@playwright/test';
 import { signalingTicketV1, signalingTokenV2, validBackendRequest, validateSignalingTicket } from '../../../src/reference/double/hpb.ts';
 import { makeHpbSecrets, nginxHpbLocation, renderJanusConfigs, renderSignalingConfig } from '../../../src/reference/hpb.ts';
 import { PROFILES } from '../../../src/reference/profiles.ts';
-import { hpbBackendUrl, hpbWebSocketUrl, hpbWelcomeUrl } from '../../../src/talk/hpb-client.ts';
+import { hpbBackendUrl, hpbWebSocketUrl, hpbWelcomeUrl, mixedContent, tokenIssuedAt } from '../../../src/talk/hpb-client.ts';
 
 /** The pieces of the reference HPB (issue 13) that need no platform: URLs, secrets, tickets, tokens, configs. */
 
@@ -26,7 +26,7 @@ test('backend requests: HMAC-SHA256 over random + body with the shared secret, r
 });
 
 test('v1 tickets validate with the ticket secret only; v2 tokens are ES256 JWTs valid 60 s that verify with the published key', () => {
-  const s = makeHpbSecrets({ proxy: 'upgrade', running: true, secret: 'shared', allowed: 'this', mcu: 'janus' }, 'https://10.213.9.2/standalone-signaling/');
+  const s = makeHpbSecrets({ proxy: 'upgrade', proxyTimeoutS: null, running: true, secret: 'shared', allowed: 'this', mcu: 'janus', advertised: 'https', nextcloudClockSkewS: 0 }, 'https://10.213.9.2/standalone-signaling/');
   const ticket = signalingTicketV1(s.double, 'alice');
   expect(ticket.split(':')).toHaveLength(4);
   expect(validateSignalingTicket(s.double, ticket)).toBe(true);
@@ -40,13 +40,13 @@ test('v1 tickets validate with the ticket secret only; v2 tokens are ES256 JWTs 
   const ok = verify('sha256', Buffer.from(`${h}.${p}`), { key: createPublicKey(s.double.tokenPublicKey), dsaEncoding: 'ieee-p1363' }, Buffer.from(sig!, 'base64url'));
   expect(ok).toBe(true);
   // The wrong-secret fault changes only the shared secret Talk holds.
-  const wrong = makeHpbSecrets({ proxy: 'upgrade', running: true, secret: 'wrong', allowed: 'this', mcu: 'janus' }, 'https://x/');
+  const wrong = makeHpbSecrets({ proxy: 'upgrade', proxyTimeoutS: null, running: true, secret: 'wrong', allowed: 'this', mcu: 'janus', advertised: 'https', nextcloudClockSkewS: 0 }, 'https://x/');
   expect(wrong.double.secret).not.toBe(wrong.backendSecret);
   expect(s.double.secret).toBe(s.backendSecret);
 });
 
 test('server.conf and the nginx location: the platform Nextcloud as the only backend, the secret, NATS on loopback, WebSocket upgrade unless the fault drops it', () => {
-  const s = makeHpbSecrets({ proxy: 'upgrade', running: true, secret: 'shared', allowed: 'this', mcu: 'janus' }, 'https://x/');
+  const s = makeHpbSecrets({ proxy: 'upgrade', proxyTimeoutS: null, running: true, secret: 'shared', allowed: 'this', mcu: 'janus', advertised: 'https', nextcloudClockSkewS: 0 }, 'https://x/');
   const conf = renderSignalingConfig(s, 'https://10.213.9.2/');
   expect(conf).toContain('listen = 127.0.0.1:8080');
   expect(conf).toContain(`secret = ${s.backendSecret}`);
@@ -69,5 +69,30 @@ test('server.conf and the nginx location: the platform Nextcloud as the only bac
   const faulty = nginxHpbLocation(PROFILES['hpb-no-upgrade'].signaling.hpb!);
   expect(faulty).not.toContain('proxy_set_header Upgrade');
   expect(faulty).toContain('proxy_pass http://127.0.0.1:8080/;');
+  // hpb-proxy-timeout: only the idle timeouts differ; the working profile keeps nginx's default (60 s > the HPB's 54 s ping).
+  expect(good).not.toContain('proxy_read_timeout');
+  const cut = nginxHpbLocation(PROFILES['hpb-proxy-timeout'].signaling.hpb!);
+  expect(cut).toContain('proxy_read_timeout 5s;');
+  expect(cut).toContain('proxy_send_timeout 5s;');
+  expect(cut).toContain('proxy_set_header Upgrade $http_upgrade;');
   expect(PROFILES.good.signaling).toEqual({ mode: 'internal' });
+});
+
+test('hpb-http-url and hpb-clock-skew change only what Talk hands clients: an http:// server URL (mixed content on https), tokens issued 180 s ahead', () => {
+  const http = makeHpbSecrets(PROFILES['hpb-http-url'].signaling.hpb!, 'https://10.213.9.2/standalone-signaling/');
+  expect(http.double.server).toBe('http://10.213.9.2/standalone-signaling/');
+  expect(mixedContent('https://10.213.9.2/', http.double.server)).toMatch(/opens ws:\/\/10\.213\.9\.2\/standalone-signaling\/spreed, which browsers block as mixed content .*must be https:\/\//);
+  expect(mixedContent('https://10.213.9.2/', 'https://10.213.9.2/standalone-signaling/')).toBeNull();
+  expect(mixedContent('https://10.213.9.2/', 'wss://hpb.example/')).toBeNull();
+  // An http:// Nextcloud page may use ws:// (no mixed content).
+  expect(mixedContent('http://10.213.9.2/', http.double.server)).toBeNull();
+  const good = makeHpbSecrets(PROFILES.hpb.signaling.hpb!, 'https://x/');
+  const skewed = makeHpbSecrets(PROFILES['hpb-clock-skew'].signaling.hpb!, 'https://x/');
+  const now = Date.now() / 1000;
+  const iatGood = tokenIssuedAt(signalingTokenV2(good.double, 'https://x/', { id: 'alice', displayName: 'Alice' }));
+  const iatSkewed = tokenIssuedAt(signalingTokenV2(skewed.double, 'https://x/', { id: 'alice', displayName: 'Alice' }));
+  expect(Math.abs(iatGood! - now)).toBeLessThan(2);
+  expect(Math.abs(iatSkewed! - now - 180)).toBeLessThan(2);
+  expect(tokenIssuedAt('not a token')).toBeNull();
+  expect(tokenIssuedAt(undefined)).toBeNull();
 });
