@@ -39,7 +39,11 @@ test(c.title, c.details, async ({ target, conversations, ocs, evidence }) => {
       r.response?.type === 'error'
         ? `the HPB refused hello ${r.version} with ${r.response.errorCode} ("${r.response.errorMessage}")` +
           (r.response.errorCode === 'invalid_request' ? ": Nextcloud refused the HPB's backend request — the shared secrets of Talk and the HPB differ" : '') +
-          (r.response.errorCode === 'invalid_backend' ? `: the HPB does not accept ${target.url} as a backend (not in its [backend] backends)` : '')
+          (r.response.errorCode === 'invalid_backend' ? `: the HPB does not accept ${target.url} as a backend (not in its [backend] backends)` : '') +
+          // The v2 token's iat/exp are Nextcloud's clock, checked against the HPB's (observed with 2.0.2 on profile hpb-clock-skew).
+          (r.response.errorCode === 'token_not_valid_yet' || r.response.errorCode === 'token_expired'
+            ? ': the clocks of Nextcloud and the HPB differ (see talk.hpb.welcome); keep both in sync with NTP'
+            : '')
         : `no hello answer to hello ${r.version} (${r.error ?? r.response?.type ?? 'nothing'})`,
     ]),
   );

@@ -55,6 +55,10 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
     exitCode: 1,
     expected: {
       'talk.hpb.welcome': { verdict: 'fail', diagnosis: /clock differs from Nextcloud's \(the iat of Talk's hello v2 token\) by ~1(79|80|81) s \(the HPB is behind; Talk allows ±45 s, lib\/Signaling\/Manager\.php/ },
+      // Observed with 2.0.2: hello 1.0 (ticket) is accepted, the v2 token from the HPB's future is refused.
+      'talk.hpb.hello': { verdict: 'fail', diagnosis: /refused hello 2\.0 with token_not_valid_yet .*the clocks of Nextcloud and the HPB differ/ },
+      'talk.hpb.room': { verdict: 'fail', diagnosis: /hello 2\.0 answered error token_not_valid_yet/ },
+      'talk.hpb.idle': { verdict: 'not-run' },
     },
   },
   {
