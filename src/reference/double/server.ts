@@ -412,6 +412,8 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
         return;
       }
       store.reset(startState);
+      // The login page's failures per client address (what Nextcloud's throttler counts for the login form).
+      failuresByAddress.clear();
     }
     ctx.send(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }, JSON.stringify(store.counts()));
   }
