@@ -80,7 +80,8 @@ function parseArgs(argv: string[]): Args {
     } else throw new Error(`unknown option ${flag} (see --help)`);
   }
   const all = [...a.ladder, a.overheadAt];
-  if (all.some((n) => !Number.isInteger(n) || n < 1 || n > LOAD_ABSOLUTE_MAX.participants)) throw new Error(`participant counts must be integers from 1 to ${LOAD_ABSOLUTE_MAX.participants}`);
+  if (all.some((n) => !Number.isInteger(n) || n < 1 || n > LOAD_ABSOLUTE_MAX.participants))
+    throw new Error(`participant counts must be integers from 1 to ${LOAD_ABSOLUTE_MAX.participants}`);
   if (!(a.rate > 0) || !(a.durationS > 0)) throw new Error('--rate and --duration must be > 0');
   return a;
 }
@@ -218,7 +219,15 @@ async function ladderStep(double: DoubleHandle, n: number, args: Args): Promise<
     correct: why.length === 0,
     why: notes,
     joined: result.joins.joined,
-    errors: { timeouts: c.timeouts, throttled: c.throttled, http5xx: c.http5xx, otherStatus: c.otherStatus, resets: c.resets, networkErrors: c.networkErrors, joinsFailed: result.joins.failed },
+    errors: {
+      timeouts: c.timeouts,
+      throttled: c.throttled,
+      http5xx: c.http5xx,
+      otherStatus: c.otherStatus,
+      resets: c.resets,
+      networkErrors: c.networkErrors,
+      joinsFailed: result.joins.failed,
+    },
     overheadOk,
     cpuPerResponseUs: w && we && windowResponses > 0 ? Math.round(((we.cpuUs - w.cpuUs) / windowResponses) * 10) / 10 : NaN,
     windowResponses,
@@ -292,7 +301,11 @@ async function baselineStep(double: DoubleHandle, n: number, args: Args): Promis
     let last = 0;
     while (!stop.signal.aborted) {
       try {
-        const r = await request(`${pollBase}?lookIntoFuture=1&timeout=30&lastKnownMessageId=${last}&limit=200&setReadMarker=0`, { headers: h, dispatcher, signal: stops[i]!.signal });
+        const r = await request(`${pollBase}?lookIntoFuture=1&timeout=30&lastKnownMessageId=${last}&limit=200&setReadMarker=0`, {
+          headers: h,
+          dispatcher,
+          signal: stops[i]!.signal,
+        });
         await r.body.text();
         const given = Number(r.headers['x-chat-last-given']);
         if (given > last) last = given;
@@ -377,7 +390,11 @@ function artilleryScenario(double: DoubleHandle, token: string, n: number, rampS
 }
 
 /** Runs Artillery on a scenario file and samples its process tree; returns the window's figures. */
-async function runArtillery(file: string, onSteady: number, label: string): Promise<{ cpuPercent: number; peakRssKB: number; exitCode: number | null; stdout: string; counters: Record<string, number> }> {
+async function runArtillery(
+  file: string,
+  onSteady: number,
+  label: string,
+): Promise<{ cpuPercent: number; peakRssKB: number; exitCode: number | null; stdout: string; counters: Record<string, number> }> {
   const bin = path.join(ROOT, 'node_modules', '.bin', 'artillery');
   const report = file.replace(/\.yml$/, '.report.json');
   const proc = spawn(bin, ['run', '--quiet', '--output', report, file], {
@@ -411,7 +428,13 @@ async function artilleryStep(double: DoubleHandle, n: number, args: Args): Promi
   mkdirSync(OUT_DIR, { recursive: true });
   // Artillery's own footprint with one virtual user and nothing to hold, as its baseline.
   const idleFile = path.join(OUT_DIR, 'artillery-idle.yml');
-  writeFileSync(idleFile, toYaml({ config: { target: double.url.replace(/\/$/, ''), phases: [{ duration: 3, arrivalCount: 1 }] }, scenarios: [{ flow: [{ get: { url: '/status.php' } }, { think: 2 }] }] }));
+  writeFileSync(
+    idleFile,
+    toYaml({
+      config: { target: double.url.replace(/\/$/, ''), phases: [{ duration: 3, arrivalCount: 1 }] },
+      scenarios: [{ flow: [{ get: { url: '/status.php' } }, { think: 2 }] }],
+    }),
+  );
   const idle = await runArtillery(idleFile, 1500, 'idle');
   const file = path.join(OUT_DIR, `artillery-${n}.yml`);
   // Each poll ends with a message (one every 1/rate s): `polls` of them last about the send window.
@@ -462,7 +485,9 @@ async function main(): Promise<void> {
     process.exit(130);
   });
   try {
-    console.log(`talk-certify load generator benchmark — reference double on loopback (pid ${double.proc.pid}), ${args.rate} messages/s for ${args.durationS} s per step, Node ${process.version}`);
+    console.log(
+      `talk-certify load generator benchmark — reference double on loopback (pid ${double.proc.pid}), ${args.rate} messages/s for ${args.durationS} s per step, Node ${process.version}`,
+    );
     const steps: StepFigures[] = [];
     const baselines: BaselineFigures[] = [];
     // Every step runs and is reported, also after one that was not correct.
@@ -476,7 +501,9 @@ async function main(): Promise<void> {
       if (args.baseline && (args.baselineEveryStep || n === args.overheadAt)) {
         const b = await baselineStep(double, n, args);
         baselines.push(b);
-        console.log(`  ${String(n).padStart(6)} bare undici loop: polling ${b.polling}/${n}, CPU ${fmt(b.cpuPercent)} %, ${fmt(b.cpuPerResponseUs)} µs CPU/response, ${b.errors} errors`);
+        console.log(
+          `  ${String(n).padStart(6)} bare undici loop: polling ${b.polling}/${n}, CPU ${fmt(b.cpuPercent)} %, ${fmt(b.cpuPerResponseUs)} µs CPU/response, ${b.errors} errors`,
+        );
       }
     }
     const ratioAt = (n: number) => {
@@ -486,7 +513,15 @@ async function main(): Promise<void> {
     };
     console.log('\nLadder (the load engine holding N long polls; CPU in % of one core; correct = nothing lost or duplicated, errors < 1 %, all delivered):');
     const kinds = (e: ErrorKinds) =>
-      Object.entries({ timeout: e.timeouts, '429': e.throttled, '5xx': e.http5xx, 'other-status': e.otherStatus, reset: e.resets, connect: e.networkErrors, 'join-failed': e.joinsFailed })
+      Object.entries({
+        timeout: e.timeouts,
+        '429': e.throttled,
+        '5xx': e.http5xx,
+        'other-status': e.otherStatus,
+        reset: e.resets,
+        connect: e.networkErrors,
+        'join-failed': e.joinsFailed,
+      })
         .filter(([, v]) => v > 0)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ') || 'none';
@@ -520,7 +555,13 @@ async function main(): Promise<void> {
       console.log(`\nArtillery ${'2.x'} on the same scenario (${args.overheadAt} long-polling participants, same sender):`);
       art = await artilleryStep(double, args.overheadAt, args);
       table([
-        { generator: 'talk-certify', participants: args.overheadAt, 'CPU %': fmt(atOverhead.generatorCpuPercent), 'peak RSS MB': atOverhead.peakRssMB, 'KB/participant': fmt(atOverhead.rssPerParticipantKB) },
+        {
+          generator: 'talk-certify',
+          participants: args.overheadAt,
+          'CPU %': fmt(atOverhead.generatorCpuPercent),
+          'peak RSS MB': atOverhead.peakRssMB,
+          'KB/participant': fmt(atOverhead.rssPerParticipantKB),
+        },
         { generator: 'artillery', participants: art.participants, 'CPU %': fmt(art.cpuPercent), 'peak RSS MB': art.peakRssMB, 'KB/participant': fmt(art.rssPerParticipantKB) },
       ]);
       console.log(`  artillery http codes: ${JSON.stringify(art.codes)}; baseline (1 VU) RSS ${art.baselineRssMB} MB`);

@@ -18,7 +18,15 @@ const out = path.resolve(process.argv[3] ?? '.github/readme/certification-summar
 /** The report renders client-side; its summary is on screen once the test tree has loaded. */
 const RENDER_TIMEOUT_MS = 30_000;
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.json': 'application/json', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.woff2': 'font/woff2' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.json': 'application/json',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+};
 
 if (!existsSync(path.join(root, 'index.html'))) {
   process.stderr.write(`No Allure report in ${root}: run \`npm run report\` first.\n`);
@@ -40,7 +48,10 @@ const browser = await chromium.launch({ ...(detected.launch?.executablePath ? { 
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(`http://127.0.0.1:${port}/`);
-  await page.getByText(/Platform misconfiguration|Suite error|Client unsupported|passed|failed/i).first().waitFor({ timeout: RENDER_TIMEOUT_MS });
+  await page
+    .getByText(/Platform misconfiguration|Suite error|Client unsupported|passed|failed/i)
+    .first()
+    .waitFor({ timeout: RENDER_TIMEOUT_MS });
   mkdirSync(path.dirname(out), { recursive: true });
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: out, fullPage: true });

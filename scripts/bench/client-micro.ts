@@ -42,7 +42,13 @@ async function child(mode: string, url: string, clients: number, rounds: number,
   // One controller per client (as the engine's participants): one shared signal with N
   // listeners makes every request's addEventListener O(N).
   const stops = Array.from({ length: clients }, () => new AbortController());
-  const stop = { signal: { get aborted() { return stops[0]!.signal.aborted; } } };
+  const stop = {
+    signal: {
+      get aborted() {
+        return stops[0]!.signal.aborted;
+      },
+    },
+  };
   let responses = 0;
   const pathPart = 'ocs/v2.php/apps/spreed/api/v1/chat/microtok';
   let poll: (last: number) => Promise<number>;
@@ -51,7 +57,11 @@ async function child(mode: string, url: string, clients: number, rounds: number,
     const headers = { 'ocs-apirequest': 'true', accept: 'application/json', authorization: 'Basic YWxpY2U6cHc=' };
     for (let i = 0; i < clients; i++)
       makers.push(() => async (last) => {
-        const r = await request(`${url}${pathPart}?lookIntoFuture=1&timeout=30&lastKnownMessageId=${last}&limit=200&setReadMarker=0`, { headers, dispatcher, signal: stops[i]!.signal });
+        const r = await request(`${url}${pathPart}?lookIntoFuture=1&timeout=30&lastKnownMessageId=${last}&limit=200&setReadMarker=0`, {
+          headers,
+          dispatcher,
+          signal: stops[i]!.signal,
+        });
         await r.body.text();
         return Number(r.headers['x-chat-last-given']) || last;
       });
@@ -115,7 +125,25 @@ async function main(): Promise<void> {
     // Interleaved repeats, median per mode: the machine's other load shifts between runs.
     for (let k = 0; k < repeat; k++) {
       for (const [mode, dir] of modes) {
-        const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', '--mode', mode.startsWith('ocs') ? 'ocs' : 'bare', '--url', url, '--clients', String(clients), '--rounds', String(rounds), '--from', dir], { encoding: 'utf8' });
+        const out = execFileSync(
+          process.execPath,
+          [
+            ...process.execArgv,
+            fileURLToPath(import.meta.url),
+            '--child',
+            '--mode',
+            mode.startsWith('ocs') ? 'ocs' : 'bare',
+            '--url',
+            url,
+            '--clients',
+            String(clients),
+            '--rounds',
+            String(rounds),
+            '--from',
+            dir,
+          ],
+          { encoding: 'utf8' },
+        );
         const row = JSON.parse(out.trim().split('\n').at(-1)!) as Row;
         runs.set(mode, [...(runs.get(mode) ?? []), { ...row, mode }]);
       }
@@ -126,7 +154,13 @@ async function main(): Promise<void> {
   const rows = [...runs.values()].map((rs) => [...rs].sort((a, b) => a.usPerResponse - b.usPerResponse)[Math.floor(rs.length / 2)]!);
   const bare = rows[0]!.usPerResponse;
   console.log(`${clients} clients, a broadcast every ${TICK_MS} ms, ${rounds} rounds measured, median of ${repeat} interleaved runs (Node ${process.version}):`);
-  for (const r of rows) console.log(`  ${r.mode.padEnd(40)} ${String(r.responses).padStart(7)} responses  ${String(r.cpuMs).padStart(6)} ms CPU  ${String(r.usPerResponse).padStart(6)} µs/response  ${(r.usPerResponse / bare).toFixed(2)}× bare  (runs: ${runs.get(r.mode)!.map((x) => x.usPerResponse).join(', ')})`);
+  for (const r of rows)
+    console.log(
+      `  ${r.mode.padEnd(40)} ${String(r.responses).padStart(7)} responses  ${String(r.cpuMs).padStart(6)} ms CPU  ${String(r.usPerResponse).padStart(6)} µs/response  ${(r.usPerResponse / bare).toFixed(2)}× bare  (runs: ${runs
+        .get(r.mode)!
+        .map((x) => x.usPerResponse)
+        .join(', ')})`,
+    );
 }
 
 main().catch((e: unknown) => {

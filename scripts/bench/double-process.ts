@@ -17,7 +17,6 @@ import { Store } from '../../src/reference/double/store.ts';
 import { PROFILES } from '../../src/reference/profiles.ts';
 import { STAMP_HEADER } from './stamp.ts';
 
-
 const writeHead = ServerResponse.prototype.writeHead;
 ServerResponse.prototype.writeHead = function stamped(this: ServerResponse, ...args: unknown[]) {
   if (!this.headersSent) this.setHeader(STAMP_HEADER, (performance.timeOrigin + performance.now()).toFixed(3));

@@ -116,7 +116,13 @@ export function detectBrowser(name: BrowserName): DetectedBrowser {
     }
     case 'moz-firefox':
       // The installed Firefox whether or not Playwright's build is there too.
-      return installedFirefox(name) ?? absent(name, 'No installed Firefox found (/usr/bin/firefox-esr, /usr/bin/firefox, /snap/bin/firefox): install it with `apt-get install firefox-esr` (Debian) or Mozilla\'s package.');
+      return (
+        installedFirefox(name) ??
+        absent(
+          name,
+          "No installed Firefox found (/usr/bin/firefox-esr, /usr/bin/firefox, /snap/bin/firefox): install it with `apt-get install firefox-esr` (Debian) or Mozilla's package.",
+        )
+      );
     case 'webkit': {
       const own = playwrightBuild(webkit);
       if (own) return available(name, { browserName: 'webkit' }, 'WebKit (Playwright build)');

@@ -66,11 +66,7 @@ export function addCaToNssDb(dir: string, caFile: string): void {
  * Launch options for one browser of the run: the given ones plus the target's trust and host
  * names. Returns a cleanup for what it created (Chromium's HOME).
  */
-export function launchOptionsForTarget<T extends LaunchOptionsLike>(
-  browserName: string,
-  options: T,
-  trust: TargetTrust,
-): { options: T; cleanup: () => void; notes: string[] } {
+export function launchOptionsForTarget<T extends LaunchOptionsLike>(browserName: string, options: T, trust: TargetTrust): { options: T; cleanup: () => void; notes: string[] } {
   const hosts = Object.entries(trust.hosts ?? {});
   const notes: string[] = [];
   if (browserName === 'chromium') {
@@ -109,7 +105,9 @@ export function firefoxForceResolvePrefs(hosts: Record<string, string> | undefin
   if (entries.length === 0) return null;
   const addresses = [...new Set(entries.map(([, ip]) => ip))];
   if (addresses.length > 1) {
-    throw new BrowserTrustError(`Firefox can be given one address for all unresolvable names (network.dns.forceResolve), but the target needs ${entries.map(([n, ip]) => `${n} → ${ip}`).join(', ')}.`);
+    throw new BrowserTrustError(
+      `Firefox can be given one address for all unresolvable names (network.dns.forceResolve), but the target needs ${entries.map(([n, ip]) => `${n} → ${ip}`).join(', ')}.`,
+    );
   }
   return {
     prefs: { 'network.dns.forceResolve': addresses[0]! },

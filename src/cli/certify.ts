@@ -111,7 +111,9 @@ async function main(): Promise<void> {
         `(profile "${config.profile}"). Set TALK_URL to certify your own Nextcloud.`,
     );
     if (process.getuid?.() !== 0) {
-      fail('the reference platform creates a network namespace and runs nginx and coturn in it, which needs root. Run as root (e.g. in a container or VM), or certify a URL with TALK_URL.');
+      fail(
+        'the reference platform creates a network namespace and runs nginx and coturn in it, which needs root. Run as root (e.g. in a container or VM), or certify a URL with TALK_URL.',
+      );
     }
   } else if (config.target === 'url') {
     out(`Target: ${config.url}`);
@@ -135,10 +137,13 @@ async function main(): Promise<void> {
   // known only now (TALK_URL, .env or --url): a URL run needs only the browsers (scripts/setup.sh).
   if (process.env.npm_lifecycle_event === 'certify') {
     const setup = spawnSync('bash', [path.join(ROOT, 'scripts', 'setup.sh'), '--system-only', '--for', config.target], { stdio: 'inherit' });
-    if (setup.status !== 0) fail(`installing what a ${config.target} run needs failed (scripts/setup.sh --for ${config.target}, exit ${setup.status ?? setup.signal}); see its message above.`);
+    if (setup.status !== 0)
+      fail(`installing what a ${config.target} run needs failed (scripts/setup.sh --for ${config.target}, exit ${setup.status ?? setup.signal}); see its message above.`);
   }
   for (const b of detectBrowsers(config.browsers)) {
-    out(`  browser ${b.name.padEnd(16)} ${b.available ? `${b.record.label ?? b.record.name}${b.record.executable ? ` (${b.record.executable})` : ''}` : `NOT RUN: ${b.record.notRunReason}`}`);
+    out(
+      `  browser ${b.name.padEnd(16)} ${b.available ? `${b.record.label ?? b.record.name}${b.record.executable ? ` (${b.record.executable})` : ''}` : `NOT RUN: ${b.record.notRunReason}`}`,
+    );
   }
   out();
 

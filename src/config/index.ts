@@ -53,10 +53,7 @@ export const EXIT_CONFIG = EXIT_UNUSABLE_INPUT;
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
   constructor(readonly problems: { variable: string; message: string }[]) {
-    super(
-      'Configuration error (fix .env or the environment; see .env.example):\n' +
-        problems.map((p) => `  ${p.variable} ${p.message}`).join('\n'),
-    );
+    super('Configuration error (fix .env or the environment; see .env.example):\n' + problems.map((p) => `  ${p.variable} ${p.message}`).join('\n'));
     this.name = 'ConfigError';
   }
 }
@@ -83,14 +80,11 @@ export function newRunId(now = new Date()): string {
 export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? 'environment'), message: i.message })),
-    );
+    throw new ConfigError(parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? 'environment'), message: i.message })));
   }
   const e = parsed.data;
   const target: TargetKind = e.TALK_TARGET ?? (e.TALK_URL ? 'url' : 'reference');
-  const creds = (user?: string, password?: string): Credentials | undefined =>
-    user && password ? { user, password } : undefined;
+  const creds = (user?: string, password?: string): Credentials | undefined => (user && password ? { user, password } : undefined);
   return {
     target,
     url: e.TALK_URL,

@@ -73,7 +73,10 @@ const caFile = optionalString.transform((v, ctx) => {
 
 const browserList = optionalString.transform((v, ctx) => {
   if (v === undefined) return undefined;
-  const names = v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const names = v
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   const unknown = names.filter((n) => !(BROWSER_NAMES as readonly string[]).includes(n));
   if (unknown.length > 0) {
     ctx.addIssue({ code: 'custom', message: `unknown browser "${unknown.join('", "')}"; known: ${BROWSER_NAMES.join(', ')}` });
@@ -114,7 +117,10 @@ const nextcloudVersion = optionalString.transform((v, ctx) => {
 const hostMap = optionalString.transform((v, ctx) => {
   if (v === undefined) return undefined;
   const out: Record<string, string> = {};
-  for (const entry of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+)=(.+)$/i.exec(entry);
     if (!m || !isIP(m[5]!.trim())) {
       ctx.addIssue({ code: 'custom', message: `must be name=address pairs separated by commas (turn.example.com=203.0.113.7), got "${entry}"` });
@@ -195,10 +201,18 @@ export const envSchema = z
       ctx.addIssue({ code: 'custom', path: ['TALK_URL'], message: 'must be empty with TALK_TARGET=reference (the reference platform has its own URL)' });
     }
     if (env.TALK_REFERENCE_UI && target !== 'reference') {
-      ctx.addIssue({ code: 'custom', path: ['TALK_REFERENCE_UI'], message: 'selects the web UI of the reference platform; unset it when certifying a URL or a testcontainers platform' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TALK_REFERENCE_UI'],
+        message: 'selects the web UI of the reference platform; unset it when certifying a URL or a testcontainers platform',
+      });
     }
     if (env.TALK_HOSTS && target !== 'url') {
-      ctx.addIssue({ code: 'custom', path: ['TALK_HOSTS'], message: 'maps host names of a server certified by URL (TALK_URL); the reference and testcontainers platforms resolve their own names' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TALK_HOSTS'],
+        message: 'maps host names of a server certified by URL (TALK_URL); the reference and testcontainers platforms resolve their own names',
+      });
     }
     if (env.TALK_PROFILE && target !== 'reference') {
       ctx.addIssue({ code: 'custom', path: ['TALK_PROFILE'], message: 'selects a fault profile of the reference platform; unset it when certifying a URL' });
@@ -215,7 +229,13 @@ export const envSchema = z
       }
     }
     const loadCaps = capProblems(
-      { participants: env.TALK_LOAD_PARTICIPANTS, senders: env.TALK_LOAD_SENDERS, ratePerS: env.TALK_LOAD_RATE, durationS: env.TALK_LOAD_DURATION_S, pollsHeld: env.TALK_LOAD_POLLS_HELD },
+      {
+        participants: env.TALK_LOAD_PARTICIPANTS,
+        senders: env.TALK_LOAD_SENDERS,
+        ratePerS: env.TALK_LOAD_RATE,
+        durationS: env.TALK_LOAD_DURATION_S,
+        pollsHeld: env.TALK_LOAD_POLLS_HELD,
+      },
       env.TALK_LOAD_OVERRIDE_CAPS,
     );
     for (const p of loadCaps) ctx.addIssue({ code: 'custom', path: [p.variable], message: p.message });

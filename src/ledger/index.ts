@@ -159,5 +159,8 @@ export function closeLedger(file: string): void {
 
 /** Records a deletion done by the sweeper into the dead run's own ledger. */
 export function recordSwept(o: PendingObject): void {
-  appendFileSync(o.file, `${JSON.stringify({ op: 'deleted', kind: o.kind, id: o.id, target: o.target, owner: o.owner, runId: o.runId, pid: process.pid, at: new Date().toISOString() } satisfies LedgerEntry)}\n`);
+  appendFileSync(
+    o.file,
+    `${JSON.stringify({ op: 'deleted', kind: o.kind, id: o.id, target: o.target, owner: o.owner, runId: o.runId, pid: process.pid, at: new Date().toISOString() } satisfies LedgerEntry)}\n`,
+  );
 }

@@ -39,7 +39,11 @@ export function latencySvg(r: ChatLoadResult, title: string, thresholdMs?: numbe
     out.push(`<text x="${PAD.l - 6}" y="${y(t) + 4}" text-anchor="end">${t >= 1000 ? `${t / 1000} s` : `${t} ms`}</text>`);
   }
   out.push(`<text x="${PAD.l + plotW / 2}" y="${PANEL_H - 8}" text-anchor="middle">seconds since start (delivery latency per second: p50, p95, max)</text>`);
-  const series: [keyof (typeof tl)[number], string][] = [['p50', '#1f77b4'], ['p95', '#ff7f0e'], ['max', '#d62728']];
+  const series: [keyof (typeof tl)[number], string][] = [
+    ['p50', '#1f77b4'],
+    ['p95', '#ff7f0e'],
+    ['max', '#d62728'],
+  ];
   for (const [key, color] of series) {
     if (tl.length === 0) break;
     const pts = tl.map((p) => `${x(p.s).toFixed(1)},${y(p[key]).toFixed(1)}`).join(' ');

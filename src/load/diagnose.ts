@@ -161,16 +161,24 @@ export function chatLoadConditions(r: ChatLoadOutcome, t: ChatLoadThresholds, co
         `Every waiting Talk client holds one PHP worker for up to 30 s: raise PHP-FPM pm.max_children (and the web server's worker limits) above the number of concurrent Talk users, or use the High-performance backend`,
     ]);
   } else if (r.joins && r.joins.failed > 0) {
-    conditions.push([false, `${r.joins.failed} of ${r.participants} participants could not join the conversation after retries (${r.joins.timeouts} join attempts timed out; ${errorBreakdown(r.counters)})`]);
+    conditions.push([
+      false,
+      `${r.joins.failed} of ${r.participants} participants could not join the conversation after retries (${r.joins.timeouts} join attempts timed out; ${errorBreakdown(r.counters)})`,
+    ]);
   }
   conditions.push([r.aborted === null, `the run was aborted: ${r.aborted}`]);
   if (r.delivery.count === 0) {
     let why: string;
     if (refusal) why = `HTTP ${refused!.status} refusals, see above`;
-    else if (r.sent.attempted === 0) why = r.joins && r.joins.joined === 0 ? 'no message was sent: no participant could join the conversation' : 'no message was sent (the run stopped before the senders started)';
+    else if (r.sent.attempted === 0)
+      why =
+        r.joins && r.joins.joined === 0 ? 'no message was sent: no participant could join the conversation' : 'no message was sent (the run stopped before the senders started)';
     else if (r.sent.acknowledged === 0) why = `none of the ${r.sent.attempted} sends was accepted (${errorBreakdown(r.counters)})`;
     else why = `${r.sent.acknowledged} messages were accepted but no poll ever returned one: the chat long poll does not deliver (${errorBreakdown(r.counters)})`;
-    conditions.push([false, `no message was delivered to any participant (0 of ${r.deliveries.expected} expected deliveries, ${r.sent.acknowledged} of ${r.sent.attempted} sends accepted), so there is no delivery latency to judge: ${why}`]);
+    conditions.push([
+      false,
+      `no message was delivered to any participant (0 of ${r.deliveries.expected} expected deliveries, ${r.sent.acknowledged} of ${r.sent.attempted} sends accepted), so there is no delivery latency to judge: ${why}`,
+    ]);
   } else {
     conditions.push([p95 <= t.p95DeliveryMs, `p95 delivery latency ${p95} ms is above ${t.p95DeliveryMs} ms: messages reach participants late`]);
     conditions.push([r.lost === 0, `${r.lost} of ${r.deliveries.expected} deliveries never arrived: messages are lost`]);
@@ -187,6 +195,9 @@ export function chatLoadConditions(r: ChatLoadOutcome, t: ChatLoadThresholds, co
 export function throttledReason(t: StatusTally | null, delayBeforeMs: number | null): string {
   const parts: string[] = [];
   if (delayBeforeMs !== null && delayBeforeMs > 0) parts.push(`Nextcloud already delayed this client by ${delayBeforeMs} ms before the run (capabilities bruteforce.delay)`);
-  if (t) parts.push(`Nextcloud answered ${t.count} requests with HTTP ${t.status}${t.bruteforceThrottled ? ' and X-Nextcloud-Bruteforce-Throttled' : ''} (brute-force protection or rate limit)`);
+  if (t)
+    parts.push(
+      `Nextcloud answered ${t.count} requests with HTTP ${t.status}${t.bruteforceThrottled ? ' and X-Nextcloud-Bruteforce-Throttled' : ''} (brute-force protection or rate limit)`,
+    );
   return `${parts.join('; ')}: this machine's address is throttled, so the load cannot be measured — the platform is not at fault. ${THROTTLE_REMEDY}`;
 }

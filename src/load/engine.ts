@@ -366,7 +366,11 @@ async function join(st: ChatRunState, i: number): Promise<'joined' | 'failed' | 
       // The Talk client joins the conversation (a Talk session) before it polls.
       // `notAfter`, not `signal`: a join already sent is awaited, not aborted (the server would
       // still handle it, possibly after the conversation is deleted); one not sent yet never is.
-      await ocs.post(`${SPREED}/v4/room/${plan.token}/participants/active`, { force: true }, { notAfter: stop.signal, ...(plan.joinTimeoutMs ? { timeoutMs: plan.joinTimeoutMs } : {}) });
+      await ocs.post(
+        `${SPREED}/v4/room/${plan.token}/participants/active`,
+        { force: true },
+        { notAfter: stop.signal, ...(plan.joinTimeoutMs ? { timeoutMs: plan.joinTimeoutMs } : {}) },
+      );
       counters.ok++;
       if (attempt > 1) st.joinRetried++;
       return 'joined';
@@ -485,7 +489,11 @@ async function sendOne(st: ChatRunState, k: number): Promise<void> {
   counters.requests++;
   try {
     // `notAfter`: a send already sent is awaited, not aborted (see join).
-    await plan.senders[s]!.post(`${SPREED}/v1/chat/${plan.token}`, { message: formatLoadMessage(plan.tag, s, seq, sentAt) }, { expect: [201], timeoutMs: SEND_TIMEOUT_MS, notAfter: st.stop.signal });
+    await plan.senders[s]!.post(
+      `${SPREED}/v1/chat/${plan.token}`,
+      { message: formatLoadMessage(plan.tag, s, seq, sentAt) },
+      { expect: [201], timeoutMs: SEND_TIMEOUT_MS, notAfter: st.stop.signal },
+    );
     counters.ok++;
     st.sendLatency.record(nowMs() - sentAt, nowMs());
   } catch (err) {
@@ -505,7 +513,11 @@ async function send(st: ChatRunState): Promise<void> {
   const { settings } = st.plan;
   const { stop } = st;
   let joinTimer: NodeJS.Timeout | undefined;
-  await Promise.race([st.everyoneJoined, new Promise((r) => (joinTimer = setTimeout(r, settings.rampUpS * 1000 + SEND_TIMEOUT_MS))), new Promise((r) => stop.signal.addEventListener('abort', r, { once: true }))]);
+  await Promise.race([
+    st.everyoneJoined,
+    new Promise((r) => (joinTimer = setTimeout(r, settings.rampUpS * 1000 + SEND_TIMEOUT_MS))),
+    new Promise((r) => stop.signal.addEventListener('abort', r, { once: true })),
+  ]);
   clearTimeout(joinTimer);
   const sendStart = nowMs() + ERROR_BACKOFF_MS;
   // Nobody to deliver to: nothing is sent (no latency or loss figures for messages never sent).
@@ -582,8 +594,7 @@ function reconcile(st: ChatRunState): ChatLoadResult {
     histogram: st.delivery.histogram(),
     overhead: st.overhead?.summary() ?? null,
     joins: { joined: joinedN, failed: st.joinFailed, retried: st.joinRetried, timeouts: st.joinTimeouts },
-    pollCeiling:
-      st.joinTimeouts > 0 && ceilings.length === 1 && ceilings[0]! > 0 && ceilings[0] === st.peakPolling && st.peakPolling < st.N ? st.peakPolling : null,
+    pollCeiling: st.joinTimeouts > 0 && ceilings.length === 1 && ceilings[0]! > 0 && ceilings[0] === st.peakPolling && st.peakPolling < st.N ? st.peakPolling : null,
   };
 }
 

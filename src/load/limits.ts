@@ -123,7 +123,9 @@ export function loadSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): LoadS
     pollDeliveryMs: num('pollDeliveryMs'),
   };
   const problems = capProblems(s, flagOn(env[LOAD_OVERRIDE_ENV]));
-  for (const [k, v] of Object.entries(s)) if (typeof v === 'number' && !(Number.isFinite(v) && v >= 0)) problems.push({ variable: LOAD_ENV[k as keyof LoadSettings], message: `must be a number >= 0, got ${String(v)}` });
+  for (const [k, v] of Object.entries(s))
+    if (typeof v === 'number' && !(Number.isFinite(v) && v >= 0))
+      problems.push({ variable: LOAD_ENV[k as keyof LoadSettings], message: `must be a number >= 0, got ${String(v)}` });
   if (problems.length) throw new Error(`load settings: ${problems.map((p) => `${p.variable} ${p.message}`).join('; ')}`);
   return s;
 }

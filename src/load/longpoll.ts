@@ -86,9 +86,15 @@ export async function probeStarvation(o: {
   const { http, sender, pollers, token } = o;
   const held = new StatusTallies();
   let tallies: StatusTallies | undefined;
-  const status = () => timed(() => http.request('status.php', { timeoutMs: ORDINARY_PROBE_TIMEOUT_MS }).then((r) => {
-    if (r.status !== 200) throw new TalkError('HTTP_STATUS', `status.php answered ${r.status}`, { status: r.status, ...(r.headers['server'] ? { server: r.headers['server'] } : {}) });
-  }), tallies);
+  const status = () =>
+    timed(
+      () =>
+        http.request('status.php', { timeoutMs: ORDINARY_PROBE_TIMEOUT_MS }).then((r) => {
+          if (r.status !== 200)
+            throw new TalkError('HTTP_STATUS', `status.php answered ${r.status}`, { status: r.status, ...(r.headers['server'] ? { server: r.headers['server'] } : {}) });
+        }),
+      tallies,
+    );
   let lastId = 0;
   const send = (text: string) =>
     timed(async () => {
@@ -129,12 +135,14 @@ export async function probeStarvation(o: {
       open.set(id, started);
       lastPollSent = started;
       try {
-        const r = await p.get<{ message: string }[]>(`${SPREED}/v1/chat/${token}`, {
-          query: { lookIntoFuture: 1, timeout: pollTimeoutS, lastKnownMessageId: lastKnown, setReadMarker: 0 },
-          expect: [200, 304],
-          timeoutMs: LONG_POLL_TIMEOUT_MS,
-          signal: stop.signal,
-        }).finally(() => open.delete(id));
+        const r = await p
+          .get<{ message: string }[]>(`${SPREED}/v1/chat/${token}`, {
+            query: { lookIntoFuture: 1, timeout: pollTimeoutS, lastKnownMessageId: lastKnown, setReadMarker: 0 },
+            expect: [200, 304],
+            timeoutMs: LONG_POLL_TIMEOUT_MS,
+            signal: stop.signal,
+          })
+          .finally(() => open.delete(id));
         if (r.status === 304) continue;
         lastKnown = Number(r.headers['x-chat-last-given']) || lastKnown;
         if ((r.data ?? []).some((m) => m.message === `[${o.tag}] held`)) {
@@ -208,6 +216,13 @@ export async function probeLongPoll(o: { poller: OcsClient; token: string; lastK
   } catch (err) {
     const d = err instanceof TalkError ? err.details : {};
     const throttledByNextcloud = d.status === 429 && Boolean(d.ocs || d.bruteforceThrottled);
-    return { heldMs: Math.round(nowMs() - t), status: d.status ?? null, error: classifyError(err), message: err instanceof Error ? err.message : String(err), via: d.server ?? null, throttledByNextcloud };
+    return {
+      heldMs: Math.round(nowMs() - t),
+      status: d.status ?? null,
+      error: classifyError(err),
+      message: err instanceof Error ? err.message : String(err),
+      via: d.server ?? null,
+      throttledByNextcloud,
+    };
   }
 }

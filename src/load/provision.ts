@@ -231,7 +231,8 @@ export class LoadResources {
       const creds = c instanceof OcsClient ? c.credentials : c;
       const key = creds?.user ?? '';
       let client = sessions.get(key);
-      if (!client) sessions.set(key, (client = new OcsClient(new HttpClient(this.target.url, { caFile: this.target.caFile, dispatcher: this.dispatcher }), creds, { auth: LOAD_AUTH_MODE })));
+      if (!client)
+        sessions.set(key, (client = new OcsClient(new HttpClient(this.target.url, { caFile: this.target.caFile, dispatcher: this.dispatcher }), creds, { auth: LOAD_AUTH_MODE })));
       return client;
     };
     // Creations that failed client-side may have succeeded server-side: find them by the exact

@@ -24,7 +24,13 @@ export interface LatencySummary {
 }
 
 function newHistogram(digits = SIGNIFICANT_DIGITS): hdr.Histogram {
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_TRACKABLE_US, numberOfSignificantValueDigits: digits as 3, useWebAssembly: false, bitBucketSize: 'packed' });
+  return hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HIGHEST_TRACKABLE_US,
+    numberOfSignificantValueDigits: digits as 3,
+    useWebAssembly: false,
+    bitBucketSize: 'packed',
+  });
 }
 
 const round = (us: number) => Math.round(us) / 1000;

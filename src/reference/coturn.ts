@@ -89,4 +89,3 @@ allowed-peer-ip=${c.host.replace(/\.\d+$/, '.0')}-${c.host.replace(/\.\d+$/, '.2
 `
 }${c.listeners === 'udp-only' ? 'no-tcp\nno-tls\n' : ''}`;
 }
-

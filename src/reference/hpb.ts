@@ -70,7 +70,8 @@ export function hpbUnavailable(): string | null {
     return `nextcloud-spreed-signaling is not installed at ${HPB_BINARY}: run \`bash scripts/hpb/install.sh\` as root (it downloads Debian's ${HPB_VERSION} package with a private apt state).`;
   }
   if (!findExecutable('nats-server')) return 'nats-server is not installed: run `bash scripts/hpb/install.sh` (or apt-get install nats-server) as root.';
-  if (!findExecutable('janus') || !existsSync(`${JANUS_LIB}/plugins/libjanus_videoroom.so`)) return 'janus is not installed: run `bash scripts/hpb/install.sh` (or apt-get install janus) as root.';
+  if (!findExecutable('janus') || !existsSync(`${JANUS_LIB}/plugins/libjanus_videoroom.so`))
+    return 'janus is not installed: run `bash scripts/hpb/install.sh` (or apt-get install janus) as root.';
   try {
     const v = execFileSync(HPB_BINARY, ['--version'], { encoding: 'utf8', timeout: 5_000 });
     if (!v.includes(`version ${HPB_VERSION}`)) return `${HPB_BINARY} reports "${v.trim()}", not ${HPB_VERSION}: rerun \`bash scripts/hpb/install.sh\`.`;

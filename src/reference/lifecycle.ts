@@ -61,7 +61,10 @@ export class Instance {
     active.delete(this);
     if (active.size === 0) uninstallHandlers();
     if (errors.length > 0) {
-      throw new ReferencePlatformError('NETWORK', `Stopping reference instance ${this.names.index} left work undone (${errors.join('; ')}); \`tsx src/reference/cli.ts --sweep\` after this process ends removes the rest.`);
+      throw new ReferencePlatformError(
+        'NETWORK',
+        `Stopping reference instance ${this.names.index} left work undone (${errors.join('; ')}); \`tsx src/reference/cli.ts --sweep\` after this process ends removes the rest.`,
+      );
     }
   }
 

@@ -184,7 +184,16 @@ const GOOD: Profile = {
 };
 
 /** A working High-Performance Backend: profile `hpb`; each hpb-* fault changes one of these. */
-const HPB_OK: Readonly<HpbProfile> = { proxy: 'upgrade', proxyTimeoutS: null, running: true, secret: 'shared', allowed: 'this', mcu: 'janus', advertised: 'https', nextcloudClockSkewS: 0 };
+const HPB_OK: Readonly<HpbProfile> = {
+  proxy: 'upgrade',
+  proxyTimeoutS: null,
+  running: true,
+  secret: 'shared',
+  allowed: 'this',
+  mcu: 'janus',
+  advertised: 'https',
+  nextcloudClockSkewS: 0,
+};
 
 /** A fault profile: `good` with the given parts replaced. */
 function fault(name: ProfileName, description: string, change: (p: Profile) => void): Profile {
@@ -202,7 +211,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   }),
   'wasm-wrong-mime': fault(
     'wasm-wrong-mime',
-    "nginx includes a mime.types without `application/wasm wasm`, so .wasm goes out as application/octet-stream (streaming compile fails, Talk falls back).",
+    'nginx includes a mime.types without `application/wasm wasm`, so .wasm goes out as application/octet-stream (streaming compile fails, Talk falls back).',
     (p) => {
       p.web.mimeTypes = 'without-wasm';
     },

@@ -121,7 +121,10 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
     for (const d of ['tls', 'www', 'nginx/tmp', 'coturn', 'logs']) mkdirSync(path.join(workDir, d), { recursive: true });
     const file = (rel: string) => path.join(workDir, rel);
 
-    const [certs] = await Promise.all([makeCertificates(file('tls'), { runId: opts.runId, ips: [names.webIp, names.turnIp, names.turnRestrictedIp], web: profile.web.certificate ?? 'valid' }), createNetwork(names)]);
+    const [certs] = await Promise.all([
+      makeCertificates(file('tls'), { runId: opts.runId, ips: [names.webIp, names.turnIp, names.turnRestrictedIp], web: profile.web.certificate ?? 'valid' }),
+      createNetwork(names),
+    ]);
     const restrictedRules = await restrictTurnAddress(names);
     buildDocroot(file('www'), profile);
 
@@ -236,8 +239,7 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
         `coturn on ${names.turnIp} (TCP and UDP ${TURN_PORTS.tls} and ${TURN_PORTS.plain})`,
         coturn,
         async () =>
-          (profile.turn.listeners === 'udp-only' ||
-            ((await tcpAccepts(names.turnIp, TURN_PORTS.tls)) && (await tcpAccepts(names.turnIp, TURN_PORTS.plain)))) &&
+          (profile.turn.listeners === 'udp-only' || ((await tcpAccepts(names.turnIp, TURN_PORTS.tls)) && (await tcpAccepts(names.turnIp, TURN_PORTS.plain)))) &&
           (await udpStunAnswers(names.turnIp, TURN_PORTS.tls, PROBE_TIMEOUT_MS)) &&
           (await udpStunAnswers(names.turnIp, TURN_PORTS.plain, PROBE_TIMEOUT_MS)),
         coturnLog,
@@ -292,8 +294,7 @@ async function checkEndToEnd(url: string, caFile: string, names: InstanceNames, 
   // A TLS fault profile serves a certificate that is wrong on purpose (for the suite to diagnose);
   // this readiness probe of the platform's own plumbing then accepts exactly that fault: the
   // host name (wrong-host) or the dates (expired, where only rejecting it as a whole is possible).
-  const faulty =
-    certificate === 'wrong-host' ? { checkServerIdentity: () => undefined } : certificate === 'expired' ? { rejectUnauthorized: false } : {};
+  const faulty = certificate === 'wrong-host' ? { checkServerIdentity: () => undefined } : certificate === 'expired' ? { rejectUnauthorized: false } : {};
   const agent = new Agent({ connect: { ca: readFileSync(caFile, 'utf8'), timeout: PROBE_TIMEOUT_MS * 4, ...faulty } });
   try {
     const res = await request(`${url}status.php`, { dispatcher: agent, headersTimeout: 5_000, bodyTimeout: 5_000 });

@@ -76,9 +76,23 @@ export async function makeCertificates(dir: string, opts: { runId: string; ips: 
     await run('openssl', ['req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', String(VALIDITY_DAYS), '-config', file('ca.cnf')]);
     await run('openssl', ['req', '-new', ...ec, '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', `/CN=${REFERENCE_DNS_NAME}`]);
     await run('openssl', [
-      'x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'),
-      '-set_serial', `0x${randomBytes(12).toString('hex')}`, '-days', String(VALIDITY_DAYS), '-sha256',
-      '-extfile', file('server.ext'), '-out', file('server.pem'),
+      'x509',
+      '-req',
+      '-in',
+      file('server.csr'),
+      '-CA',
+      file('ca.pem'),
+      '-CAkey',
+      file('ca.key'),
+      '-set_serial',
+      `0x${randomBytes(12).toString('hex')}`,
+      '-days',
+      String(VALIDITY_DAYS),
+      '-sha256',
+      '-extfile',
+      file('server.ext'),
+      '-out',
+      file('server.pem'),
     ]);
     if (opts.web && opts.web !== 'valid') await makeFaultyWebCertificate(dir, opts.web, [...opts.ips.map((ip) => `IP:${ip}`), `DNS:${REFERENCE_DNS_NAME}`]);
   } catch (err) {
@@ -105,8 +119,19 @@ async function makeFaultyWebCertificate(dir: string, kind: Exclude<WebCertificat
   writeFileSync(
     file('web-ca.cnf'),
     [
-      '[ca]', 'default_ca = tc', '[tc]', `database = ${file('web-index.txt')}`, `new_certs_dir = ${dir}`, `serial = ${file('web-serial')}`,
-      'default_md = sha256', 'policy = any', 'unique_subject = no', 'copy_extensions = none', '[any]', 'commonName = supplied', '',
+      '[ca]',
+      'default_ca = tc',
+      '[tc]',
+      `database = ${file('web-index.txt')}`,
+      `new_certs_dir = ${dir}`,
+      `serial = ${file('web-serial')}`,
+      'default_md = sha256',
+      'policy = any',
+      'unique_subject = no',
+      'copy_extensions = none',
+      '[any]',
+      'commonName = supplied',
+      '',
     ].join('\n'),
   );
   writeFileSync(file('web-index.txt'), '');
@@ -118,7 +143,24 @@ async function makeFaultyWebCertificate(dir: string, kind: Exclude<WebCertificat
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   await run('openssl', ['req', '-new', ...ec, '-keyout', file('web.key'), '-out', file('web.csr'), '-subj', `/CN=${cn}`]);
   await run('openssl', [
-    'ca', '-batch', '-config', file('web-ca.cnf'), '-cert', file('ca.pem'), '-keyfile', file('ca.key'), '-in', file('web.csr'), '-out', file('web.pem'),
-    '-startdate', stamp(start), '-enddate', stamp(end), '-extfile', file('web.ext'), '-notext',
+    'ca',
+    '-batch',
+    '-config',
+    file('web-ca.cnf'),
+    '-cert',
+    file('ca.pem'),
+    '-keyfile',
+    file('ca.key'),
+    '-in',
+    file('web.csr'),
+    '-out',
+    file('web.pem'),
+    '-startdate',
+    stamp(start),
+    '-enddate',
+    stamp(end),
+    '-extfile',
+    file('web.ext'),
+    '-notext',
   ]);
 }

@@ -64,9 +64,7 @@ export function statusSentence(report: CertificationReport): string {
   switch (s.status) {
     case 'certified': {
       const env = (s.notEstablished ?? []).filter((n) => n.class === 'environment').length;
-      return env > 0
-        ? `every must check that can be made from where the suite ran passed; ${env} cannot be made from here (see "Not established").`
-        : 'every must check passed.';
+      return env > 0 ? `every must check that can be made from where the suite ran passed; ${env} cannot be made from here (see "Not established").` : 'every must check passed.';
     }
     case 'not-certified':
       return `${s.mustFailed.length} must check(s) failed: ${s.mustFailed.join(', ')}.`;

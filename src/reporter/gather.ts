@@ -25,10 +25,7 @@ export function annotationsOf(test: TestCase): Annotation[] {
   return [...(last?.annotations ?? []), ...test.annotations];
 }
 
-export type CheckAnnotation =
-  | { kind: 'none' }
-  | { kind: 'check'; definition: CheckDefinition }
-  | { kind: 'malformed'; problem: string };
+export type CheckAnnotation = { kind: 'none' } | { kind: 'check'; definition: CheckDefinition } | { kind: 'malformed'; problem: string };
 
 const REQUIRED_FIELDS = ['id', 'area', 'title', 'requirement', 'severity', 'provenance', 'runsIn', 'criterion', 'remedy'] as const;
 

@@ -21,16 +21,7 @@ import {
 import { NOT_RUN_ANNOTATION, parseNotRunNote } from '../verdict/outcome.ts';
 import type { BrowserRecord, CertificationReport, CheckDefinition, CheckResult } from '../verdict/types.ts';
 import { type ReportPaths, progressLine, retryLine, summaryTable, whereLabel } from './format.ts';
-import {
-  type LaunchedBrowser,
-  NOT_APPLICABLE_ANNOTATION,
-  annotationDescription,
-  attemptOf,
-  launchedBrowserOf,
-  projectBrowser,
-  readCheckAnnotation,
-  testLabel,
-} from './gather.ts';
+import { type LaunchedBrowser, NOT_APPLICABLE_ANNOTATION, annotationDescription, attemptOf, launchedBrowserOf, projectBrowser, readCheckAnnotation, testLabel } from './gather.ts';
 import { renderMarkdown } from './markdown.ts';
 
 export { renderMarkdown } from './markdown.ts';
@@ -181,16 +172,12 @@ export default class TalkCertifyReporter implements Reporter {
     // The state file outlives its run: when global setup failed before writing it, the one on
     // disk describes an earlier run, and its target, versions and (absent) error would be wrong.
     if (state.value?.runId && this.options.runId && state.value.runId !== this.options.runId) {
-      notes.push(
-        `Ignored ${stateFile}: it was written by run ${state.value.runId}, not by this run (${this.options.runId}); the target and its versions are unknown.`,
-      );
+      notes.push(`Ignored ${stateFile}: it was written by run ${state.value.runId}, not by this run (${this.options.runId}); the target and its versions are unknown.`);
       state.value = null;
     }
 
     const anyRan = tests.some((t) => t.results.some((r) => r.workerIndex >= 0));
-    const runError =
-      state.value?.error ??
-      (!anyRan && this.globalErrors.length > 0 ? { code: 'RUN_ERROR', message: this.globalErrors[0]! } : null);
+    const runError = state.value?.error ?? (!anyRan && this.globalErrors.length > 0 ? { code: 'RUN_ERROR', message: this.globalErrors[0]! } : null);
     if (anyRan && this.globalErrors.length > 0) {
       notes.push(`${this.globalErrors.length} error(s) outside the checks: ${this.globalErrors.map((e) => firstLine(e)).join(' / ')}`);
     }
@@ -224,17 +211,12 @@ export default class TalkCertifyReporter implements Reporter {
     }
     if (nonChecks.length > 0) {
       const shown = nonChecks.slice(0, 5).join('; ');
-      notes.push(
-        `${nonChecks.length} test(s) without a talk-certify:check annotation are not checks and were not counted: ${shown}${nonChecks.length > 5 ? '; …' : ''}.`,
-      );
+      notes.push(`${nonChecks.length} test(s) without a talk-certify:check annotation are not checks and were not counted: ${shown}${nonChecks.length > 5 ? '; …' : ''}.`);
     }
 
     const browserProjects = (config?.projects ?? []).map((p) => projectBrowser(p)).filter((b): b is BrowserRecord => b !== null);
     const browsers = mergeBrowserRecords(browserProjects, launched);
-    const covered =
-      this.options.coverage === 'catalogue'
-        ? [...results, ...uncoveredChecks(CHECKS as readonly CheckDefinition[], results, browserProjects, ctx)]
-        : results;
+    const covered = this.options.coverage === 'catalogue' ? [...results, ...uncoveredChecks(CHECKS as readonly CheckDefinition[], results, browserProjects, ctx)] : results;
     const merged = mergeRepeats(covered);
     notes.push(...merged.notes);
     const checks = sortChecks(merged.results, CHECKS as readonly CheckDefinition[]);
@@ -293,7 +275,7 @@ function checkRunOf(test: TestCase, definition: CheckDefinition, ctx: RunContext
   const attempted = test.results.some((r) => r.status === 'skipped');
   const naReason = annotationDescription(test, NOT_APPLICABLE_ANNOTATION);
   // A project whose browser is absent skips its tests before launching; its reason is the fallback.
-  const skipReason = annotationDescription(test, 'skip') ?? annotationDescription(test, 'fixme') ?? (browser?.notRunReason ?? null);
+  const skipReason = annotationDescription(test, 'skip') ?? annotationDescription(test, 'fixme') ?? browser?.notRunReason ?? null;
   return {
     definition,
     project: project?.name ?? '',

@@ -91,9 +91,7 @@ export function renderMarkdown(report: CertificationReport): string {
   for (const b of report.versions.browsers) {
     const what = b.notRunReason
       ? `not run: ${b.notRunReason}`
-      : [b.version ?? 'version unknown', b.channel ? `channel ${b.channel}` : null, b.executable ? code(b.executable) : null]
-          .filter(Boolean)
-          .join(', ');
+      : [b.version ?? 'version unknown', b.channel ? `channel ${b.channel}` : null, b.executable ? code(b.executable) : null].filter(Boolean).join(', ');
     out.push(`| Browser ${cell(b.name)} (project ${cell(b.project)}) | ${cell(what)} |`);
   }
   out.push(`| Run | ${cell(`${report.runId || '(no run id)'}, ${report.startedAt} – ${report.finishedAt}`)} |`);
@@ -135,9 +133,7 @@ export function renderMarkdown(report: CertificationReport): string {
     out.push('| Check | Title | Browser | Verdict | Criterion | Observed |');
     out.push('|---|---|---|---|---|---|');
     for (const c of report.checks) {
-      out.push(
-        `| ${code(c.id)} | ${cell(c.title)} | ${cell(whereLabel(c))} | ${verdictCell(c)} | ${cell(c.criterion)} | ${cell(observedOrReason(c))} |`,
-      );
+      out.push(`| ${code(c.id)} | ${cell(c.title)} | ${cell(whereLabel(c))} | ${verdictCell(c)} | ${cell(c.criterion)} | ${cell(observedOrReason(c))} |`);
     }
   }
   out.push('');
@@ -145,9 +141,7 @@ export function renderMarkdown(report: CertificationReport): string {
   // Failures first, then warnings, then what did not run or does not apply. After a run error,
   // every check did not run for the same reason, shown once under "Run error".
   const order: CheckResult['verdict'][] = ['fail', 'warn', 'not-run', 'not-applicable'];
-  const notPassed = order.flatMap((v) =>
-    report.checks.filter((c) => c.verdict === v && !(report.error && v === 'not-run' && c.attempts === 0)),
-  );
+  const notPassed = order.flatMap((v) => report.checks.filter((c) => c.verdict === v && !(report.error && v === 'not-run' && c.attempts === 0)));
   if (notPassed.length > 0) {
     out.push('## Checks that did not pass');
     out.push('');

@@ -15,7 +15,19 @@ import { redactText } from '../redact/index.ts';
 export const REDACTED = '[redacted]';
 
 /** Header and field names whose values are credentials in Nextcloud and Talk traffic. */
-const SECRET_NAMES = ['cookie', 'set-cookie', 'authorization', 'requesttoken', 'x-requesttoken', 'data-requesttoken', 'oc_requesttoken', 'sessionid', 'password', 'credential', 'x-reference-control'];
+const SECRET_NAMES = [
+  'cookie',
+  'set-cookie',
+  'authorization',
+  'requesttoken',
+  'x-requesttoken',
+  'data-requesttoken',
+  'oc_requesttoken',
+  'sessionid',
+  'password',
+  'credential',
+  'x-reference-control',
+];
 const names = SECRET_NAMES.join('|');
 const RULES: [RegExp, string][] = [
   // HAR headers: {"name":"Cookie","value":"…"}

@@ -74,9 +74,7 @@ async function fetchAsset(http: HttpClient, appRoot: string, asset: { path: stri
     const res = await http.request(`${appRoot}/js/${file}`);
     const body = res.body;
     const formatOk =
-      asset.kind === 'wasm'
-        ? body.length >= 8 && body.subarray(0, 4).equals(WASM_MAGIC)
-        : body.length >= 8 && body.subarray(4, 8).toString('latin1') === TFLITE_IDENTIFIER;
+      asset.kind === 'wasm' ? body.length >= 8 && body.subarray(0, 4).equals(WASM_MAGIC) : body.length >= 8 && body.subarray(4, 8).toString('latin1') === TFLITE_IDENTIFIER;
     return {
       ...base,
       status: res.status,

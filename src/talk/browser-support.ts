@@ -31,7 +31,14 @@ export function browserSupport(browserName: string, version: string | null): Bro
   const entry = MATRIX[browserName];
   const major = version ? Number.parseInt(version, 10) : Number.NaN;
   if (!entry) {
-    return { family: 'unknown', major: null, minimumMajor: null, supported: false, recommended: 'Firefox or Chrome/Chromium, latest', note: `"${browserName}" is not in Talk's browser list` };
+    return {
+      family: 'unknown',
+      major: null,
+      minimumMajor: null,
+      supported: false,
+      recommended: 'Firefox or Chrome/Chromium, latest',
+      note: `"${browserName}" is not in Talk's browser list`,
+    };
   }
   if (Number.isNaN(major)) {
     return { ...entry, major: null, supported: false, note: `version "${version}" could not be read` };

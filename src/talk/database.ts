@@ -58,7 +58,13 @@ export async function readServerInfo(admin: OcsClient): Promise<ServerInfoResult
   }
   const db = res.data?.server?.database;
   if (!db || typeof db.type !== 'string') {
-    return { visible: false, status: 200, reason: 'serverinfo answered without `server.database`', notRunClass: 'incomplete', how: 'check that the serverinfo app is the one shipped with this Nextcloud version' };
+    return {
+      visible: false,
+      status: 200,
+      reason: 'serverinfo answered without `server.database`',
+      notRunClass: 'incomplete',
+      how: 'check that the serverinfo app is the one shipped with this Nextcloud version',
+    };
   }
   return { visible: true, database: { type: db.type, version: String(db.version ?? ''), size: db.size }, system: res.data.nextcloud?.system ?? {} };
 }

@@ -55,7 +55,7 @@ export function mixedContent(pageUrl: string, server: string): string | null {
   if (!/^https:/i.test(pageUrl) || !/^(http|ws):\/\//i.test(server)) return null;
   return (
     `Talk hands clients the HPB URL ${server} on its https pages: Talk's client (signaling.js) opens ${hpbWebSocketUrl(server)}, ` +
-    'which browsers block as mixed content — the HPB URL in Talk\'s admin settings (Talk > High-performance backend) must be https://'
+    "which browsers block as mixed content — the HPB URL in Talk's admin settings (Talk > High-performance backend) must be https://"
   );
 }
 

@@ -82,7 +82,14 @@ async function probePlainHttpUrl(url: string, targetUrl: string, why: string): P
     if (res.status === 400 && /plain HTTP request was sent to HTTPS port/i.test(res.text())) {
       return { url: res.url, outcome: 'tls-only', status: 400, location: null, detail: `400 "The plain HTTP request was sent to HTTPS port": port ${port} speaks only TLS`, why };
     }
-    return { url: res.url, outcome: 'served-plain', status: res.status, location, detail: `plain HTTP answered ${res.status} ${res.headers['content-type'] ?? ''} without redirecting`, why };
+    return {
+      url: res.url,
+      outcome: 'served-plain',
+      status: res.status,
+      location,
+      detail: `plain HTTP answered ${res.status} ${res.headers['content-type'] ?? ''} without redirecting`,
+      why,
+    };
   } catch (err) {
     if (err instanceof TalkError && err.code === 'NETWORK' && /refused/.test(err.message)) {
       return { url, outcome: 'refused', status: null, location: null, detail: `connection refused on port ${port}`, why };

@@ -187,10 +187,14 @@ export class HttpClient {
           try {
             return JSON.parse(buf.toString('utf8')) as T;
           } catch {
-            throw new TalkError('HTTP_STATUS', `${method} ${redactText(url.toString())} answered ${res.statusCode} with a body that is not JSON: ${truncateBody(redactText(buf.toString('utf8')))}`, {
-              url: url.toString(),
-              status: res.statusCode,
-            });
+            throw new TalkError(
+              'HTTP_STATUS',
+              `${method} ${redactText(url.toString())} answered ${res.statusCode} with a body that is not JSON: ${truncateBody(redactText(buf.toString('utf8')))}`,
+              {
+                url: url.toString(),
+                status: res.statusCode,
+              },
+            );
           }
         },
       };
@@ -212,15 +216,36 @@ export function toTalkError(err: unknown, method: string, url: URL, timeoutMs: n
   const code = e?.cause?.code ?? e?.code ?? '';
   const msg = String(e?.cause?.message ?? e?.message ?? err);
   if (external?.aborted) return new TalkError('TIMEOUT', `${where} was aborted by the caller`, { url: url.toString() }, { cause: err });
-  if (e?.name === 'TimeoutError' || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') {
+  if (
+    e?.name === 'TimeoutError' ||
+    err instanceof undiciErrors.HeadersTimeoutError ||
+    err instanceof undiciErrors.BodyTimeoutError ||
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT'
+  ) {
     const phase = code === 'UND_ERR_CONNECT_TIMEOUT' ? `could not connect within ${CONNECT_TIMEOUT_MS} ms` : `got no answer within ${timeoutMs} ms`;
-    return new TalkError('TIMEOUT', `${where} ${phase}: check that the host is reachable from this machine (firewall, VPN) and the server is up.`, { url: url.toString() }, { cause: err });
+    return new TalkError(
+      'TIMEOUT',
+      `${where} ${phase}: check that the host is reachable from this machine (firewall, VPN) and the server is up.`,
+      { url: url.toString() },
+      { cause: err },
+    );
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new TalkError('NETWORK', `${where}: the host name "${url.hostname}" does not resolve (${code}). Check TALK_URL for typos and this machine's DNS.`, { url: url.toString() }, { cause: err });
+    return new TalkError(
+      'NETWORK',
+      `${where}: the host name "${url.hostname}" does not resolve (${code}). Check TALK_URL for typos and this machine's DNS.`,
+      { url: url.toString() },
+      { cause: err },
+    );
   }
   if (code === 'ECONNREFUSED') {
-    return new TalkError('NETWORK', `${where}: connection refused on port ${url.port || (url.protocol === 'https:' ? 443 : 80)}: nothing listens there. Check the port in TALK_URL and that the web server runs.`, { url: url.toString() }, { cause: err });
+    return new TalkError(
+      'NETWORK',
+      `${where}: connection refused on port ${url.port || (url.protocol === 'https:' ? 443 : 80)}: nothing listens there. Check the port in TALK_URL and that the web server runs.`,
+      { url: url.toString() },
+      { cause: err },
+    );
   }
   if (/CERT|SELF_SIGNED|UNABLE_TO|ERR_TLS|HOSTNAME|altnames/i.test(code + ' ' + msg)) {
     return new TalkError('TLS', `${where}: the TLS certificate was rejected (${code || 'TLS'}: ${msg}). ${tlsAdvice(code, url)}`, { url: url.toString() }, { cause: err });
@@ -237,10 +262,10 @@ function tlsAdvice(code: string, url: URL): string {
     return `The certificate is for another host name than "${url.hostname}": put the host name the certificate names into TALK_URL, or get a certificate that covers "${url.hostname}".`;
   }
   if (code === 'DEPTH_ZERO_SELF_SIGNED_CERT' || code === 'SELF_SIGNED_CERT_IN_CHAIN') {
-    return 'The certificate is self-signed: set TALK_CA_FILE to that certificate (PEM) to certify anyway, or better use one from a CA browsers trust (e.g. Let\'s Encrypt).';
+    return "The certificate is self-signed: set TALK_CA_FILE to that certificate (PEM) to certify anyway, or better use one from a CA browsers trust (e.g. Let's Encrypt).";
   }
   if (code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY' || code === 'UNABLE_TO_GET_ISSUER_CERT') {
     return 'The certificate is signed by a CA this machine does not trust, or the server does not send its intermediate certificates: set TALK_CA_FILE to your private CA (PEM), or configure the full chain on the server.';
   }
-  return 'If the server uses a private CA, set TALK_CA_FILE to its certificate; otherwise fix the server\'s certificate.';
+  return "If the server uses a private CA, set TALK_CA_FILE to its certificate; otherwise fix the server's certificate.";
 }

@@ -121,7 +121,16 @@ export class OcsClient {
         return await this.once<T>(path, req, withPassword);
       } catch (err) {
         const delay = LOCKED_RETRY_DELAYS_MS[attempt];
-        if (!retryLocked || delay === undefined || req.signal?.aborted || req.notAfter?.aborted || !(err instanceof TalkError) || err.details.status !== 500 || !LOCKED_RE.test(err.details.body ?? '')) throw err;
+        if (
+          !retryLocked ||
+          delay === undefined ||
+          req.signal?.aborted ||
+          req.notAfter?.aborted ||
+          !(err instanceof TalkError) ||
+          err.details.status !== 500 ||
+          !LOCKED_RE.test(err.details.body ?? '')
+        )
+          throw err;
         await new Promise((r) => setTimeout(r, delay));
       }
     }
@@ -208,10 +217,18 @@ export function ocsError(method: string, res: HttpResponse, user?: string): Talk
     );
   }
   if (res.status === 503 && /maintenance/i.test(body)) {
-    return new TalkError('MAINTENANCE', `${where}: HTTP 503 with a maintenance page (${body}): Nextcloud is in maintenance mode. Leave it (\`occ maintenance:mode --off\`) and run again.`, details);
+    return new TalkError(
+      'MAINTENANCE',
+      `${where}: HTTP 503 with a maintenance page (${body}): Nextcloud is in maintenance mode. Leave it (\`occ maintenance:mode --off\`) and run again.`,
+      details,
+    );
   }
   if (res.status === 502 || res.status === 503 || res.status === 504) {
-    return new TalkError('UNAVAILABLE', `${where}: HTTP ${res.status}${res.headers['server'] ? ` from "${res.headers['server']}"` : ''} (${body}): Nextcloud did not answer behind the web server or proxy (PHP-FPM down or overloaded, upstream misconfigured). Run again when it is back.`, details);
+    return new TalkError(
+      'UNAVAILABLE',
+      `${where}: HTTP ${res.status}${res.headers['server'] ? ` from "${res.headers['server']}"` : ''} (${body}): Nextcloud did not answer behind the web server or proxy (PHP-FPM down or overloaded, upstream misconfigured). Run again when it is back.`,
+      details,
+    );
   }
   if (res.status === 412 && /CSRF/.test(body)) {
     return new TalkError('HTTP_STATUS', `${where}: HTTP 412 CSRF check failed: the request lacked OCS-APIRequest: true (a bug in this suite; please report it).`, details);

@@ -63,11 +63,17 @@ async function readStatus(http: HttpClient): Promise<NextcloudStatus> {
     `HTTP ${res.status}${res.headers['server'] ? ` from "${res.headers['server']}"` : ''}${res.headers['retry-after'] ? ` (Retry-After: ${res.headers['retry-after']})` : ''}` +
     ` ${res.headers['content-type'] ?? ''}: ${truncateBody(redactText(res.text()), 120)}`;
   if (res.status === 429) {
-    throw new TalkError('THROTTLED', `${where} answered ${found()}: Nextcloud (or a rate limit in front of it) is throttling this machine. ${THROTTLE_REMEDY}`, { url: res.url, status: 429 });
+    throw new TalkError('THROTTLED', `${where} answered ${found()}: Nextcloud (or a rate limit in front of it) is throttling this machine. ${THROTTLE_REMEDY}`, {
+      url: res.url,
+      status: 429,
+    });
   }
   if (res.status === 503 && /maintenance/i.test(res.text())) {
     // index.php and friends answer 503 with the maintenance template while `maintenance` is on.
-    throw new TalkError('MAINTENANCE', `${where} answered ${found()}: Nextcloud is in maintenance mode. Leave it (\`occ maintenance:mode --off\`) and run again.`, { url: res.url, status: 503 });
+    throw new TalkError('MAINTENANCE', `${where} answered ${found()}: Nextcloud is in maintenance mode. Leave it (\`occ maintenance:mode --off\`) and run again.`, {
+      url: res.url,
+      status: 503,
+    });
   }
   if (res.status === 502 || res.status === 503 || res.status === 504) {
     // Nextcloud's status.php answers 200 even in maintenance mode: a 5xx here comes from the web
@@ -75,7 +81,7 @@ async function readStatus(http: HttpClient): Promise<NextcloudStatus> {
     throw new TalkError(
       'UNAVAILABLE',
       `${where} answered ${found()}, not Nextcloud's status JSON: the web server or a proxy in front of Nextcloud could not reach it ` +
-        '(PHP-FPM down or overloaded, upstream misconfigured, Nextcloud being upgraded). Check the proxy\'s upstream and PHP-FPM, then run again.',
+        "(PHP-FPM down or overloaded, upstream misconfigured, Nextcloud being upgraded). Check the proxy's upstream and PHP-FPM, then run again.",
       { url: res.url, status: res.status },
     );
   }
@@ -97,7 +103,9 @@ async function readStatus(http: HttpClient): Promise<NextcloudStatus> {
     throw new TalkError('NOT_INSTALLED', `${where}: Nextcloud is not installed yet (installed=false). Finish the installation first.`, { url: res.url });
   }
   if (body.maintenance) {
-    throw new TalkError('MAINTENANCE', `${where} says "maintenance": true: Nextcloud is in maintenance mode. Leave it (\`occ maintenance:mode --off\`) and run again.`, { url: res.url });
+    throw new TalkError('MAINTENANCE', `${where} says "maintenance": true: Nextcloud is in maintenance mode. Leave it (\`occ maintenance:mode --off\`) and run again.`, {
+      url: res.url,
+    });
   }
   return {
     installed: body.installed,

@@ -35,7 +35,12 @@ export async function startReferenceTarget(config: Config, log: (line: string) =
     );
     const { restricted } = platform.turn;
     // The TURN host's address and the names that resolve to it (not those of turn-unreachable, which go nowhere).
-    const replaces = [platform.turn.host, ...Object.entries(platform.hosts).filter(([, ip]) => ip === platform.turn.host).map(([name]) => name)];
+    const replaces = [
+      platform.turn.host,
+      ...Object.entries(platform.hosts)
+        .filter(([, ip]) => ip === platform.turn.host)
+        .map(([name]) => name),
+    ];
     return {
       target: {
         kind: 'reference',

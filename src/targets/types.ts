@@ -52,9 +52,7 @@ export interface TlsInvalid {
  * - `declared`: the operator says the machine the suite runs on is behind such a firewall; Talk's
  *   URLs are used as they are, after checking that UDP really does not get through.
  */
-export type RestrictedNetwork =
-  | { kind: 'provided'; label: string; how: string; address: string; replaces: string[]; rules: string[] }
-  | { kind: 'declared' };
+export type RestrictedNetwork = { kind: 'provided'; label: string; how: string; address: string; replaces: string[]; rules: string[] } | { kind: 'declared' };
 
 /** Secret-free summary for the reporter, written by global setup. */
 export interface TargetState {

@@ -102,7 +102,10 @@ export class TurnUdpClient {
     if (authenticated && this.key) {
       all.push({ type: ATTR.USERNAME, value: Buffer.from(this.username) }, { type: ATTR.REALM, value: Buffer.from(this.realm) }, { type: ATTR.NONCE, value: this.nonce });
     }
-    const packet = encodeMessage({ method, cls: CLASS.request, transactionId, attributes: all }, { integrityKey: authenticated && this.key ? this.key : undefined, fingerprint: true });
+    const packet = encodeMessage(
+      { method, cls: CLASS.request, transactionId, attributes: all },
+      { integrityKey: authenticated && this.key ? this.key : undefined, fingerprint: true },
+    );
     const id = transactionId.toString('hex');
     return new Promise((resolve, reject) => {
       let rto = RTO_MS;
@@ -114,7 +117,10 @@ export class TurnUdpClient {
         rto *= 2;
       };
       const deadline = setTimeout(
-        () => finish(new TurnError('TIMEOUT', `no answer from ${this.server.host}:${this.server.port}/udp within ${TRANSACTION_TIMEOUT_MS} ms (retransmitted per RFC 8489 section 6.2.1)`)),
+        () =>
+          finish(
+            new TurnError('TIMEOUT', `no answer from ${this.server.host}:${this.server.port}/udp within ${TRANSACTION_TIMEOUT_MS} ms (retransmitted per RFC 8489 section 6.2.1)`),
+          ),
         TRANSACTION_TIMEOUT_MS,
       );
       const finish = (result: StunMessage | Error) => {
@@ -176,7 +182,15 @@ export class TurnUdpClient {
   /** RFC 8656 section 10: a Send indication (no response; delivery is proven by the peer). */
   send(peer: { address: string; port: number }, data: Buffer): void {
     const packet = encodeMessage(
-      { method: METHOD.send, cls: CLASS.indication, transactionId: newTransactionId(), attributes: [{ type: ATTR.XOR_PEER_ADDRESS, value: encodeXorAddress(peer) }, { type: ATTR.DATA, value: data }] },
+      {
+        method: METHOD.send,
+        cls: CLASS.indication,
+        transactionId: newTransactionId(),
+        attributes: [
+          { type: ATTR.XOR_PEER_ADDRESS, value: encodeXorAddress(peer) },
+          { type: ATTR.DATA, value: data },
+        ],
+      },
       { fingerprint: true },
     );
     this.socket.send(packet, this.server.port, this.server.host);
@@ -195,4 +209,3 @@ export class TurnUdpClient {
     }
   }
 }
-

@@ -110,7 +110,9 @@ export function encodeMessage(m: Omit<StunMessage, 'raw'>, opts: { integrityKey?
   let body = Buffer.concat(m.attributes.map(encodeAttribute));
   if (opts.integrityKey) {
     const lengthWithMi = body.length + 24;
-    const hmac = createHmac('sha1', opts.integrityKey).update(Buffer.concat([header(type, lengthWithMi, m.transactionId), body])).digest();
+    const hmac = createHmac('sha1', opts.integrityKey)
+      .update(Buffer.concat([header(type, lengthWithMi, m.transactionId), body]))
+      .digest();
     body = Buffer.concat([body, encodeAttribute({ type: ATTR.MESSAGE_INTEGRITY, value: hmac })]);
   }
   if (opts.fingerprint) {
@@ -192,7 +194,7 @@ export function verifyFingerprint(raw: Buffer): boolean {
   if (off < 0) return false;
   const covered = Buffer.from(raw.subarray(0, off));
   covered.writeUInt16BE(off + 8 - HEADER_BYTES, 2);
-  return ((crc32(covered) ^ FINGERPRINT_XOR) >>> 0) === raw.readUInt32BE(off + 4);
+  return (crc32(covered) ^ FINGERPRINT_XOR) >>> 0 === raw.readUInt32BE(off + 4);
 }
 
 /** RFC 8489 section 14.2: XOR-MAPPED-ADDRESS (same encoding for XOR-PEER-ADDRESS and XOR-RELAYED-ADDRESS). */

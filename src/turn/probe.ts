@@ -74,15 +74,31 @@ export async function probeAllocation(server: TurnServerAddress, creds: { userna
   const fmt = (x: TransportAddress) => `${x.address}:${x.port}`;
   try {
     await Promise.all([a.bind(), b.bind()]);
-    const allocA = await step('Allocate A', () => a.allocate(), (v) => `relayed ${fmt(v.relayed)}, lifetime ${v.lifetimeS} s`);
+    const allocA = await step(
+      'Allocate A',
+      () => a.allocate(),
+      (v) => `relayed ${fmt(v.relayed)}, lifetime ${v.lifetimeS} s`,
+    );
     result.challenge = a.challenge;
     result.relayedA = allocA.relayed;
     result.mapped = allocA.mapped;
     result.lifetimeS = allocA.lifetimeS;
-    const allocB = await step('Allocate B', () => b.allocate(), (v) => `relayed ${fmt(v.relayed)}`);
+    const allocB = await step(
+      'Allocate B',
+      () => b.allocate(),
+      (v) => `relayed ${fmt(v.relayed)}`,
+    );
     result.relayedB = allocB.relayed;
-    await step('CreatePermission A→B', () => a.createPermission(allocB.relayed), () => `A may exchange with ${allocB.relayed.address}`);
-    await step('CreatePermission B→A', () => b.createPermission(allocA.relayed), () => `B may exchange with ${allocA.relayed.address}`);
+    await step(
+      'CreatePermission A→B',
+      () => a.createPermission(allocB.relayed),
+      () => `A may exchange with ${allocB.relayed.address}`,
+    );
+    await step(
+      'CreatePermission B→A',
+      () => b.createPermission(allocA.relayed),
+      () => `B may exchange with ${allocA.relayed.address}`,
+    );
     const payload = randomBytes(32);
     const t0 = Date.now();
     await step(

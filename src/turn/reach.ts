@@ -59,8 +59,7 @@ export function udpStunAnswers(host: string, port: number, timeoutMs = REACH_TIM
 
 /** How a TURN URL's host name resolves from the machine running the browsers. */
 export type HostResolution =
-  | { host: string; resolves: true; via: 'IP literal' | 'host map' | 'DNS'; addresses: string[] }
-  | { host: string; resolves: false; via: 'DNS'; error: string };
+  { host: string; resolves: true; via: 'IP literal' | 'host map' | 'DNS'; addresses: string[] } | { host: string; resolves: false; via: 'DNS'; error: string };
 
 /** Longer than a resolver's usual answer, shorter than the browser's 10 s gathering. */
 export const RESOLVE_TIMEOUT_MS = 3_000;

@@ -17,7 +17,18 @@ import type { CheckDefinition } from './types.ts';
  * Specs look their definition up by id; the reporter reads it back from the test's annotation,
  * so a check's title, severity and remedy live here and nowhere else.
  */
-export const CHECKS = [...HTTPS_CHECKS, ...BROWSER_CHECKS, ...TALK_CHECKS, ...HPB_CHECKS, ...BLUR_CHECKS, ...DATABASE_CHECKS, ...TURN_CHECKS, ...CALL_CHECKS, ...MOBILE_CHECKS, ...LOAD_CHECKS] as const satisfies readonly CheckDefinition[];
+export const CHECKS = [
+  ...HTTPS_CHECKS,
+  ...BROWSER_CHECKS,
+  ...TALK_CHECKS,
+  ...HPB_CHECKS,
+  ...BLUR_CHECKS,
+  ...DATABASE_CHECKS,
+  ...TURN_CHECKS,
+  ...CALL_CHECKS,
+  ...MOBILE_CHECKS,
+  ...LOAD_CHECKS,
+] as const satisfies readonly CheckDefinition[];
 
 export type CheckId = (typeof CHECKS)[number]['id'];
 

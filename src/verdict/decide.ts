@@ -1,15 +1,4 @@
-import type {
-  BrowserRecord,
-  CertificationReport,
-  CertificationStatus,
-  CheckDefinition,
-  CheckResult,
-  Evidence,
-  NotEstablished,
-  NotRunClass,
-  Severity,
-  Verdict,
-} from './types.ts';
+import type { BrowserRecord, CertificationReport, CertificationStatus, CheckDefinition, CheckResult, Evidence, NotEstablished, NotRunClass, Severity, Verdict } from './types.ts';
 import { EXIT_UNUSABLE_INPUT, type NotRunNote, exitCodeFor } from './outcome.ts';
 
 /**
@@ -130,7 +119,11 @@ export const MAX_ERROR_DIAGNOSIS_CHARS = 300;
 /** The first non-empty line of an error message, without terminal colours, cut to at most `max` characters (at a word boundary where there is one). */
 export function firstLine(message: string, max = MAX_ERROR_DIAGNOSIS_CHARS): string {
   const plain = message.replace(/\u001b\[[0-9;]*m/g, '');
-  const line = plain.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
+  const line =
+    plain
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l.length > 0) ?? '';
   if (line.length <= max) return line;
   // Cut at a word boundary when there is one in the last third, so no word is left half-written.
   const cut = line.slice(0, max - 1);
@@ -222,13 +215,7 @@ function runCutShort(ctx: RunContext): boolean {
 }
 
 /** A check declared in the catalogue that no test of this run declared. */
-export function notInRunResult(
-  def: CheckDefinition,
-  project: string,
-  browser: BrowserRecord | null,
-  ctx: RunContext,
-  noBrowserProject = false,
-): CheckResult {
+export function notInRunResult(def: CheckDefinition, project: string, browser: BrowserRecord | null, ctx: RunContext, noBrowserProject = false): CheckResult {
   return {
     id: def.id,
     title: def.title,
@@ -312,10 +299,7 @@ export function mergeRepeats(results: readonly CheckResult[]): { results: CheckR
       durationMs: g.reduce((n, r) => n + r.durationMs, 0),
       flaky: g.some((r) => r.flaky),
     });
-    notes.push(
-      `${checkLabel(first)} was run ${g.length} times (two tests declare it, or --repeat-each); the worst verdict counts: ` +
-        g.map((r) => r.verdict).join(', ') + '.',
-    );
+    notes.push(`${checkLabel(first)} was run ${g.length} times (two tests declare it, or --repeat-each); the worst verdict counts: ` + g.map((r) => r.verdict).join(', ') + '.');
   }
   return { results: merged, notes };
 }
@@ -418,9 +402,7 @@ export function decideCertification(input: CertificationInput): CertificationRep
   if (input.checks.length === 0) notes.push('No check ran, so nothing can be certified.');
   const flaky = input.checks.filter((c) => c.flaky);
   if (flaky.length > 0) {
-    notes.push(
-      `Passed only on retry, counted as not passed (an intermittent requirement is not met): ${flaky.map(checkLabel).join(', ')}.`,
-    );
+    notes.push(`Passed only on retry, counted as not passed (an intermittent requirement is not met): ${flaky.map(checkLabel).join(', ')}.`);
   }
   if (unavailable.size > 0) {
     const n = input.checks.filter(browserAbsent).length;
@@ -468,10 +450,7 @@ export function notEstablishedLine(items: readonly NotEstablished[]): string {
     const texts = groups.map((g) => `${g.names}: ${firstLine(g.reason, 200)}${g.how ? `; to establish: ${g.how}` : ''}`);
     return `${title}: ${texts.join(' | ')}.`;
   };
-  return [
-    part('incomplete', 'Not established, so the certification is incomplete'),
-    part('environment', 'Not established from where the suite ran (does not block)'),
-  ]
+  return [part('incomplete', 'Not established, so the certification is incomplete'), part('environment', 'Not established from where the suite ran (does not block)')]
     .filter((p): p is string => p !== null)
     .join(' ');
 }

@@ -65,7 +65,11 @@ export class Throttler {
 
   restore(snapshot: ReadonlyMap<string, readonly { action: string; at: number }[]>): void {
     this.attempts.clear();
-    for (const [ip, list] of snapshot) this.attempts.set(ip, list.map((a) => ({ ...a })));
+    for (const [ip, list] of snapshot)
+      this.attempts.set(
+        ip,
+        list.map((a) => ({ ...a })),
+      );
   }
 
   /** All attempts recorded, for self-tests (`occ security:bruteforce:attempts` counts them per address). */

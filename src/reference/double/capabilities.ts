@@ -24,7 +24,7 @@ export function userCapabilities(base: string): Record<string, unknown> {
       'allow-listed': false,
     },
     files: {
-      '$comment': '"blacklisted_files" is deprecated as of Nextcloud 30, use "forbidden_filenames" instead',
+      $comment: '"blacklisted_files" is deprecated as of Nextcloud 30, use "forbidden_filenames" instead',
       blacklisted_files: ['.htaccess'],
       forbidden_filenames: ['.htaccess'],
       forbidden_filename_basenames: [],
@@ -226,18 +226,7 @@ export function userCapabilities(base: string): Record<string, unknown> {
       },
     },
     notifications: {
-      'ocs-endpoints': [
-        'list',
-        'get',
-        'delete',
-        'delete-all',
-        'icons',
-        'rich-strings',
-        'action-web',
-        'user-status',
-        'exists',
-        'test-push',
-      ],
+      'ocs-endpoints': ['list', 'get', 'delete', 'delete-all', 'icons', 'rich-strings', 'action-web', 'user-status', 'exists', 'test-push'],
       push: ['devices', 'object-data', 'delete'],
       'admin-notifications': ['ocs', 'cli'],
     },

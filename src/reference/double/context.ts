@@ -215,7 +215,8 @@ export class Ctx {
 
   /** Request::passesCSRFCheck minus the OCS-APIRequest shortcut: a valid requesttoken (GET, POST or header). */
   hasValidRequestToken(): boolean {
-    const token = this.url.searchParams.get('requesttoken') ?? (typeof this.body['requesttoken'] === 'string' ? this.body['requesttoken'] : null) ?? (this.header('requesttoken') || null);
+    const token =
+      this.url.searchParams.get('requesttoken') ?? (typeof this.body['requesttoken'] === 'string' ? this.body['requesttoken'] : null) ?? (this.header('requesttoken') || null);
     if (!token || !this.session) return false;
     const [enc, pad] = token.split(':').map((p) => Buffer.from(p, 'base64'));
     const secret = this.session.csrfSecret;

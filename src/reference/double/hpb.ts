@@ -87,7 +87,11 @@ export function helloV2TokenKey(ctx: Ctx): string | null {
  */
 export function validBackendRequest(secret: string, random: string, checksum: string, body: string): boolean {
   if (!random || random.length < 32 || !checksum) return false;
-  const want = Buffer.from(createHmac('sha256', secret).update(random + body).digest('hex'));
+  const want = Buffer.from(
+    createHmac('sha256', secret)
+      .update(random + body)
+      .digest('hex'),
+  );
   const got = Buffer.from(checksum.toLowerCase());
   return want.length === got.length && timingSafeEqual(want, got);
 }

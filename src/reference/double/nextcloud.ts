@@ -38,7 +38,7 @@ export function capabilitiesFor(ctx: Ctx): Record<string, unknown> {
   if (talk && talkEnabledFor(talk, ctx.user)) caps['spreed'] = talkCapabilities(talk.version, ctx.user);
   // Profile `hpb`: the public key of hello v2 tokens (double/hpb.ts).
   const tokenKey = helloV2TokenKey(ctx);
-  if (tokenKey && caps['spreed']) ((caps['spreed'] as { config: { signaling: Record<string, unknown> } }).config.signaling)['hello-v2-token-key'] = tokenKey;
+  if (tokenKey && caps['spreed']) (caps['spreed'] as { config: { signaling: Record<string, unknown> } }).config.signaling['hello-v2-token-key'] = tokenKey;
   // OC\Security\Bruteforce\Capabilities: the delay for the caller's own address (Throttler::getDelay).
   caps['bruteforce'] = { delay: ctx.store.bruteforce.delayMs(ctx.clientAddress()), 'allow-listed': false };
   return caps;
@@ -193,7 +193,26 @@ function serverInfo(ctx: Ctx, out: OcsOut): void {
         max_execution_time: 3600,
         upload_max_filesize: 536870912,
         opcache_revalidate_freq: 60,
-        extensions: ['Core', 'date', 'openssl', 'pcre', 'zlib', 'json', 'session', 'standard', 'mysqlnd', 'PDO', 'apcu', 'curl', 'gd', 'intl', 'mbstring', 'pdo_mysql', 'redis', 'Zend OPcache'],
+        extensions: [
+          'Core',
+          'date',
+          'openssl',
+          'pcre',
+          'zlib',
+          'json',
+          'session',
+          'standard',
+          'mysqlnd',
+          'PDO',
+          'apcu',
+          'curl',
+          'gd',
+          'intl',
+          'mbstring',
+          'pdo_mysql',
+          'redis',
+          'Zend OPcache',
+        ],
       },
       database: { type: profile.database.type, version: profile.database.version, size: '7553024' },
     },
@@ -203,8 +222,24 @@ function serverInfo(ctx: Ctx, out: OcsOut): void {
 
 /** Apps enabled on this server (the ones the samples' capabilities come from). */
 const CORE_APPS = [
-  'activity', 'app_api', 'bruteforcesettings', 'circles', 'dav', 'files', 'files_downloadlimit', 'files_sharing', 'notifications',
-  'password_policy', 'provisioning_api', 'recommendations', 'serverinfo', 'settings', 'systemtags', 'theming', 'user_status', 'weather_status',
+  'activity',
+  'app_api',
+  'bruteforcesettings',
+  'circles',
+  'dav',
+  'files',
+  'files_downloadlimit',
+  'files_sharing',
+  'notifications',
+  'password_policy',
+  'provisioning_api',
+  'recommendations',
+  'serverinfo',
+  'settings',
+  'systemtags',
+  'theming',
+  'user_status',
+  'weather_status',
 ];
 
 /** provisioning_api AppsController::getApps (admins): `{apps: [ids]}`; `filter` enabled|disabled, none = all. */

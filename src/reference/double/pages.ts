@@ -164,7 +164,11 @@ export function loginPage(o: LoginPageOptions): Page {
 	});
 })();
 </script>`;
-  return { html: layout({ title: 'Login – Nextcloud', nonce: n, requestToken: o.requestToken, body, bodyId: 'body-login' }), csp: templateCsp(n), featurePolicy: featurePolicy(o.talkInstalled) };
+  return {
+    html: layout({ title: 'Login – Nextcloud', nonce: n, requestToken: o.requestToken, body, bodyId: 'body-login' }),
+    csp: templateCsp(n),
+    featurePolicy: featurePolicy(o.talkInstalled),
+  };
 }
 
 export interface AppPageOptions {
@@ -204,7 +208,11 @@ export function talkPage(o: AppPageOptions & { token: string | null; conversatio
 export function appPage(o: AppPageOptions & { app: string; title: string }, talkInstalled: boolean): Page {
   const n = nonce();
   const body = `<div id="content" class="app-${escapeHtml(o.app)}" role="main"><h2>${escapeHtml(o.title)}</h2></div>`;
-  return { html: layout({ title: `${o.title} - Nextcloud`, nonce: n, requestToken: o.requestToken, body, bodyId: 'body-user', user: userLayout(o) }), csp: templateCsp(n), featurePolicy: featurePolicy(talkInstalled) };
+  return {
+    html: layout({ title: `${o.title} - Nextcloud`, nonce: n, requestToken: o.requestToken, body, bodyId: 'body-user', user: userLayout(o) }),
+    csp: templateCsp(n),
+    featurePolicy: featurePolicy(talkInstalled),
+  };
 }
 
 /** Nextcloud's 404 page (core/templates/404.php), for anything the router does not know. */

@@ -46,7 +46,11 @@ export function isOwnOrigin(origin: string, hostHeader: string, platformOrigin: 
   } catch {
     return false;
   }
-  const hostname = (h: string) => h.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
+  const hostname = (h: string) =>
+    h
+      .replace(/:\d+$/, '')
+      .replace(/^\[|\]$/g, '')
+      .toLowerCase();
   return (hostHeader !== '' && o.hostname.replace(/^\[|\]$/g, '').toLowerCase() === hostname(hostHeader)) || o.origin === new URL(platformOrigin).origin;
 }
 
@@ -137,7 +141,7 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
 
   const server: Server = createServer((req, res) => {
     void serve(req, res).catch((err: unknown) => {
-      log(`double: ${req.method} ${req.url} failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      log(`double: ${req.method} ${req.url} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       if (!res.headersSent) {
         res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8' });
         res.end('{"message":"Internal Server Error"}');
@@ -288,7 +292,8 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
       200,
       {
         'Content-Type': 'application/json',
-        'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-src *; img-src * data: blob:; font-src 'self' data:; media-src *; connect-src *; object-src 'none'; base-uri 'self';",
+        'Content-Security-Policy':
+          "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; frame-src *; img-src * data: blob:; font-src 'self' data:; media-src *; connect-src *; object-src 'none'; base-uri 'self';",
         ...(headers['Set-Cookie'] ? { 'Set-Cookie': headers['Set-Cookie'] } : {}),
         'Access-Control-Allow-Origin': '*',
       },
@@ -303,7 +308,11 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
     const error = session.loginMessage as 'invalidpassword' | 'userdisabled' | 'csrfCheckFailed' | null;
     session.loginMessage = null;
     const throttled = loginFailures(ctx) >= LOGIN_THROTTLE_MESSAGE_AFTER;
-    sendPage(ctx, 200, loginPage({ requestToken: ctx.requestToken(), user: ctx.url.searchParams.get('user') ?? '', redirectUrl, error, throttled, talkInstalled: Boolean(config.profile.talk) }));
+    sendPage(
+      ctx,
+      200,
+      loginPage({ requestToken: ctx.requestToken(), user: ctx.url.searchParams.get('user') ?? '', redirectUrl, error, throttled, talkInstalled: Boolean(config.profile.talk) }),
+    );
   }
 
   /**

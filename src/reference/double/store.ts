@@ -260,7 +260,14 @@ export class Store {
   }
 
   newTalkSession(room: Room, userId: string, php: PhpSession): TalkSession {
-    const s: TalkSession = { sessionId: markedSecret(randomString(SESSION_ID_LENGTH, SESSION_ID_ALPHABET)), token: room.token, userId, inCall: 0, lastPing: nowS(), phpSessionId: php.id };
+    const s: TalkSession = {
+      sessionId: markedSecret(randomString(SESSION_ID_LENGTH, SESSION_ID_ALPHABET)),
+      token: room.token,
+      userId,
+      inCall: 0,
+      lastPing: nowS(),
+      phpSessionId: php.id,
+    };
     this.talkSessions.set(s.sessionId, s);
     let ofRoom = this.sessionsByRoom.get(room.token);
     if (!ofRoom) this.sessionsByRoom.set(room.token, (ofRoom = new Set()));

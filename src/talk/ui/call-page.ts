@@ -76,7 +76,10 @@ export class TalkCallPage {
   /** Backgrounds: a tab in MediaSettings.vue, a plain button in older builds; only present when blur is available. */
   get backgroundsTab(): Locator {
     const d = this.deviceDialog;
-    return d.getByRole('tab', { name: this.ui.backgroundsName, exact: true }).or(d.getByRole('button', { name: this.ui.backgroundsName, exact: true })).first();
+    return d
+      .getByRole('tab', { name: this.ui.backgroundsName, exact: true })
+      .or(d.getByRole('button', { name: this.ui.backgroundsName, exact: true }))
+      .first();
   }
 
   /** VideoBackgroundEditor.vue: `<button class="background-editor__element">` with the text "Blur". */
@@ -142,7 +145,10 @@ export class TalkCallPage {
    * …call…": the top bar's conversation header is a `role="button"` named after the conversation.
    */
   async callButtonName(): Promise<string> {
-    const b = this.page.locator(this.ui.callButtonSelector).or(this.page.getByRole('button', { name: this.ui.callButtonNames })).first();
+    const b = this.page
+      .locator(this.ui.callButtonSelector)
+      .or(this.page.getByRole('button', { name: this.ui.callButtonNames }))
+      .first();
     return ((await b.getAttribute('aria-label', { timeout: 1_000 }).catch(() => null)) ?? (await b.textContent({ timeout: 1_000 }).catch(() => null)) ?? '').trim();
   }
 

@@ -70,8 +70,18 @@ export const LOGIN_PAGE_MESSAGES: readonly LoginPageMessage[] = [
       "rewrites cookies, PHP sessions not shared between backends), or the browser's Origin is not one of Nextcloud's trusted domains (the URL in TALK_URL must be " +
       'in `trusted_domains`; a proxy in front must pass the Host header, and `overwritehost`/`overwriteprotocol` must match it). Not a password problem.',
   },
-  { text: 'Please try again or contact your administrator.', kind: 'server', source: 'LoginForm.vue internalexception', advice: "Nextcloud hit an internal error while logging in: see its log (nextcloud.log) for the exception." },
-  { text: 'Server side authentication failed!', kind: 'server', source: 'LoginForm.vue apacheAuthFailed', advice: "The web server's own authentication (apache auth) failed: check its configuration." },
+  {
+    text: 'Please try again or contact your administrator.',
+    kind: 'server',
+    source: 'LoginForm.vue internalexception',
+    advice: 'Nextcloud hit an internal error while logging in: see its log (nextcloud.log) for the exception.',
+  },
+  {
+    text: 'Server side authentication failed!',
+    kind: 'server',
+    source: 'LoginForm.vue apacheAuthFailed',
+    advice: "The web server's own authentication (apache auth) failed: check its configuration.",
+  },
   { text: 'Unsupported email length (>255)', kind: 'credentials', source: 'LoginController::tryLogin', advice: CREDENTIALS_ADVICE },
 ];
 
@@ -130,7 +140,10 @@ export interface LoginResult {
 async function describePage(page: Page, status: number | null): Promise<string> {
   const u = new URL(page.url());
   const title = await page.title().catch(() => '');
-  const text = await page.locator('body').innerText({ timeout: 2_000 }).catch(() => '');
+  const text = await page
+    .locator('body')
+    .innerText({ timeout: 2_000 })
+    .catch(() => '');
   const flat = text.replace(/\s+/g, ' ').trim();
   return `${u.origin}${u.pathname}${status !== null ? ` (HTTP ${status})` : ''}, title "${title}", text "${flat.length > 200 ? `${flat.slice(0, 200)}…` : flat}"`;
 }
@@ -158,7 +171,12 @@ export async function logInThroughPage(
   } catch {
     // Already throttled, maintenance, a proxy's error page, SSO in front, or a page without the form.
     const shown = await describePage(page, res?.status() ?? null);
-    const msg = classifyLoginPageText(await page.locator('body').innerText({ timeout: 2_000 }).catch(() => ''));
+    const msg = classifyLoginPageText(
+      await page
+        .locator('body')
+        .innerText({ timeout: 2_000 })
+        .catch(() => ''),
+    );
     if (msg) throw rejection(creds.user, msg, `before any login was attempted; the page: ${shown}`);
     throw new LoginPageError(
       `the login page ${url.origin}${url.pathname} never showed Nextcloud's login form (form[name="login"] with input[name="user"]) within ${LOGIN_TIMEOUT_MS / 1000} s; ` +
@@ -181,7 +199,12 @@ export async function logInThroughPage(
   // The throttle text can be on the page before the submit (LoginForm.vue shows it whenever the
   // throttler's delay is above 5 s); the login may still succeed then, slowly. Noted, not a refusal.
   const notes: string[] = [];
-  const before = classifyLoginPageText(await page.locator('body').innerText({ timeout: 2_000 }).catch(() => ''));
+  const before = classifyLoginPageText(
+    await page
+      .locator('body')
+      .innerText({ timeout: 2_000 })
+      .catch(() => ''),
+  );
   if (before) notes.push(`before the login the page already showed "${before.text}" (${before.source})`);
   let postStatus: number | null = null;
   const onResponse = (r: import('@playwright/test').Response) => {
@@ -208,9 +231,18 @@ export async function logInThroughPage(
     // Still on /login: the form again with a message (rendered by Vue after load), or a 429 page.
     const escape = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const shown = page.getByText(new RegExp(LOGIN_PAGE_MESSAGES.map((m) => escape(m.text.replace(/\.$/, ''))).join('|')));
-    const seen = await shown.first().waitFor({ timeout: LOGIN_MESSAGE_TIMEOUT_MS }).then(() => true, () => false);
+    const seen = await shown
+      .first()
+      .waitFor({ timeout: LOGIN_MESSAGE_TIMEOUT_MS })
+      .then(
+        () => true,
+        () => false,
+      );
     if (seen) {
-      const body = await page.locator('body').innerText({ timeout: 2_000 }).catch(() => '');
+      const body = await page
+        .locator('body')
+        .innerText({ timeout: 2_000 })
+        .catch(() => '');
       const msg = classifyLoginPageText(body) ?? LOGIN_PAGE_MESSAGES[0]!;
       throw rejection(creds.user, msg, postStatus !== null ? `(the login POST answered HTTP ${postStatus})` : '');
     }

@@ -20,8 +20,7 @@ export function installRtcProbe(opts: RtcProbeOptions): void {
   const state = { pcs: [] as RTCPeerConnection[], forceRelay: opts.forceRelay, created: 0 };
   w['__talkCertify'] = state;
   if (!Native) return;
-  const relayConfig = (config?: RTCConfiguration): RTCConfiguration | undefined =>
-    state.forceRelay ? { ...(config ?? {}), iceTransportPolicy: 'relay' } : config;
+  const relayConfig = (config?: RTCConfiguration): RTCConfiguration | undefined => (state.forceRelay ? { ...(config ?? {}), iceTransportPolicy: 'relay' } : config);
   class InstrumentedPeerConnection extends Native {
     constructor(config?: RTCConfiguration) {
       super(relayConfig(config));

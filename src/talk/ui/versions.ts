@@ -118,6 +118,7 @@ export interface BlurCapability {
 export function blurUnavailableReason(ui: TalkUiProfile, c: BlurCapability): string | null {
   if (!c.webAssembly) return `this browser has no WebAssembly, so Talk ${ui.version} offers no background blur in it`;
   if (ui.blurSupport === 'wasm-and-canvas-filter' && !c.canvasFilter) return `this browser has no canvas 2D filter, which Talk ${ui.version}'s blur needs`;
-  if (ui.blurSupport === 'wasm-and-webgl-or-canvas-filter' && !c.canvasFilter && !c.webgl) return `this browser has neither WebGL nor the canvas 2D filter, one of which Talk ${ui.version}'s blur needs`;
+  if (ui.blurSupport === 'wasm-and-webgl-or-canvas-filter' && !c.canvasFilter && !c.webgl)
+    return `this browser has neither WebGL nor the canvas 2D filter, one of which Talk ${ui.version}'s blur needs`;
   return null;
 }

@@ -65,9 +65,7 @@ export function engineUnavailableMessage(lookup: EngineLookup, cause: string): s
   const lines = [
     'TALK_TARGET=testcontainers needs a running container engine (Docker or Podman) and none answers on this machine.',
     `  looked for: ${lookup.looked.map(describe).join(', ')}`,
-    present.length > 0
-      ? `  found ${present.map((l) => l.what).join(', ')}, but the engine there did not answer: ${cause}`
-      : `  testcontainers: ${cause}`,
+    present.length > 0 ? `  found ${present.map((l) => l.what).join(', ')}, but the engine there did not answer: ${cause}` : `  testcontainers: ${cause}`,
   ];
   if (lookup.clients.length > 0) {
     lines.push(`  ${lookup.clients.join(', ')} ${lookup.clients.length > 1 ? 'are' : 'is'} installed, but a command line client is not an engine (no daemon runs behind it).`);

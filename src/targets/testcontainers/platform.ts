@@ -169,9 +169,7 @@ async function runOcc(nextcloud: StartedTestContainer, cmd: OccCommand, log: (li
       log(`  occ ${cmd.args[0]}: ${cmd.title} (already done)`);
       return;
     }
-    throw new Error(
-      `occ ${redactText(cmd.args.join(' '))} (${cmd.title}) failed with exit code ${res.exitCode}: ${truncateBody(redactText(res.output), 600)}`,
-    );
+    throw new Error(`occ ${redactText(cmd.args.join(' '))} (${cmd.title}) failed with exit code ${res.exitCode}: ${truncateBody(redactText(res.output), 600)}`);
   } finally {
     clearTimeout(timer);
   }

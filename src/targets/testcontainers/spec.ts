@@ -129,13 +129,7 @@ export function dbSpec(input: PlatformInput): ContainerSpec {
   return {
     role: 'db',
     image: IMAGES.mariadb,
-    command: [
-      '--character-set-server=utf8mb4',
-      '--collation-server=utf8mb4_general_ci',
-      '--transaction-isolation=READ-COMMITTED',
-      '--log-bin=binlog',
-      '--binlog-format=ROW',
-    ],
+    command: ['--character-set-server=utf8mb4', '--collation-server=utf8mb4_general_ci', '--transaction-isolation=READ-COMMITTED', '--log-bin=binlog', '--binlog-format=ROW'],
     env: {
       MARIADB_ROOT_PASSWORD: input.secrets.dbRootPassword,
       MARIADB_DATABASE: DB_NAME,

@@ -1,6 +1,7 @@
 import type { CheckDefinition } from '../types.ts';
 
-const REQ_BLUR = "The web server must serve the .wasm and .tflite files of Talk's background blur like JavaScript and CSS files (Talk >= 13); application/wasm is not strictly needed, but without it browsers log a streaming-compile warning (Talk system requirements).";
+const REQ_BLUR =
+  "The web server must serve the .wasm and .tflite files of Talk's background blur like JavaScript and CSS files (Talk >= 13); application/wasm is not strictly needed, but without it browsers log a streaming-compile warning (Talk system requirements).";
 
 const NGINX_STATIC_LOCATION =
   'nginx: let the static-file location cover them, as in the Nextcloud admin manual: ' +

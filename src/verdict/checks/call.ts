@@ -13,14 +13,14 @@ const REQ_BLUR =
 
 const SIGNALING_REMEDY =
   "Peers exchange offers, answers and ICE candidates over Talk's signaling: with internal signaling `POST`/`GET /ocs/v2.php/apps/spreed/api/v3/signaling/{token}` " +
-  "(a proxy must not buffer or cut these long polls; PHP must not run out of workers), with a high-performance backend its WebSocket. " +
+  '(a proxy must not buffer or cut these long polls; PHP must not run out of workers), with a high-performance backend its WebSocket. ' +
   "Then media needs a path: Talk's STUN/TURN settings (Administration settings > Talk), coturn reachable on 443 over UDP and TCP, and firewalls that let UDP through between clients or to the TURN server.";
 
 export const CALL_CHECKS = [
   {
     id: 'call.media',
     area: 'call',
-    title: 'two participants of a Talk call in this browser connect and receive each other\'s audio and video',
+    title: "two participants of a Talk call in this browser connect and receive each other's audio and video",
     requirement: REQ_CALL,
     severity: 'must',
     provenance: 'observed',
@@ -46,7 +46,7 @@ export const CALL_CHECKS = [
   {
     id: 'call.interop',
     area: 'call',
-    title: 'a Chromium participant and a Firefox participant of a Talk call connect and receive each other\'s audio and video',
+    title: "a Chromium participant and a Firefox participant of a Talk call connect and receive each other's audio and video",
     requirement: `${REQ_CALL} Talk supports Firefox and Chrome/Chromium (system requirements), so a call between them must work.`,
     severity: 'must',
     provenance: 'observed',

@@ -32,8 +32,7 @@ export const DATABASE_CHECKS = [
     id: 'database.version',
     area: 'database',
     title: "the database version is in Nextcloud's supported range",
-    requirement:
-      'Nextcloud 32 supports MariaDB 10.6–11.8, MySQL 8.0–8.4, PostgreSQL 13–17 (admin manual system requirements; setup check "Database version").',
+    requirement: 'Nextcloud 32 supports MariaDB 10.6–11.8, MySQL 8.0–8.4, PostgreSQL 13–17 (admin manual system requirements; setup check "Database version").',
     severity: 'should',
     provenance: 'reported',
     runsIn: 'node',

@@ -25,7 +25,7 @@ export const HPB_CHECKS = [
     runsIn: 'node',
     criterion: 'HTTP 200, JSON `version`, every required feature in X-Spreed-Signaling-Features, clock offset ≤ 45 s',
     remedy:
-      'Connection refused / 502 / 504: start the signaling server (`systemctl start nextcloud-spreed-signaling`) and check the proxy\'s upstream address. ' +
+      "Connection refused / 502 / 504: start the signaling server (`systemctl start nextcloud-spreed-signaling`) and check the proxy's upstream address. " +
       '404: the proxy location does not match the path of the server URL in Talk (e.g. `location /standalone-signaling/ { proxy_pass http://127.0.0.1:8080/; }`). ' +
       'Missing features ("update required"): install nextcloud-spreed-signaling ≥ 2.0 (Debian 12\'s 0.4.1 and bookworm-backports\' 1.2.4 are too old). ' +
       'Clock offset: run NTP (chrony/systemd-timesyncd) on both hosts. ' +
@@ -41,7 +41,7 @@ export const HPB_CHECKS = [
     runsIn: 'node',
     criterion: 'a WebSocket opening handshake to wss://…/spreed is answered 101 Switching Protocols',
     remedy:
-      "400 from the HPB: the proxy drops the upgrade — add `proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection \"Upgrade\";` " +
+      '400 from the HPB: the proxy drops the upgrade — add `proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection "Upgrade";` ' +
       '(nginx; Apache: `RewriteRule ^/standalone-signaling/spreed/$ "ws://127.0.0.1:8080/spreed/" [P,L]` with mod_proxy_wstunnel). ' +
       '502/503: the signaling server is not running or the upstream address is wrong. ' +
       "Mixed content (an `http://` HPB URL on an https Nextcloud): enter the HPB's https:// URL in Talk's admin settings (Talk > High-performance backend).",
@@ -59,8 +59,8 @@ export const HPB_CHECKS = [
     criterion: 'hello 1.0 and (when the HPB announces hello-v2) hello 2.0 are each answered `hello` with a `sessionid`',
     remedy:
       '`invalid_request` / "could not be authenticated": the shared secret in Talk (Administration settings > Talk > High-performance backend) differs from ' +
-      'the HPB\'s `[backend] secret` — set the same in both. `invalid_backend`: add Nextcloud\'s URL to the HPB\'s `[backend]` (`backends = …` with `url`, or `allowall`). ' +
-      '`invalid_token` (v2): the HPB could not read `hello-v2-token-key` from Nextcloud\'s capabilities or the clocks differ (the token is valid 60 s). ' +
+      "the HPB's `[backend] secret` — set the same in both. `invalid_backend`: add Nextcloud's URL to the HPB's `[backend]` (`backends = …` with `url`, or `allowall`). " +
+      "`invalid_token` (v2): the HPB could not read `hello-v2-token-key` from Nextcloud's capabilities or the clocks differ (the token is valid 60 s). " +
       'No answer: the HPB cannot reach Nextcloud (DNS, TLS trust, firewall from the HPB host to Nextcloud).',
   },
   {
@@ -73,7 +73,7 @@ export const HPB_CHECKS = [
     severity: 'must',
     provenance: 'observed',
     runsIn: 'node',
-    criterion: 'both users (TALK_USER, TALK_USER2) get a `room` answer for the conversation and a `join` event naming the other\'s session',
+    criterion: "both users (TALK_USER, TALK_USER2) get a `room` answer for the conversation and a `join` event naming the other's session",
     remedy:
       '`invalid_request` / no answer to the room request: the shared secret of Talk and the HPB differ, or the HPB cannot reach Nextcloud (set the same secret; ' +
       'check DNS, TLS trust and firewall from the HPB host to Nextcloud). `no_such_room`: Nextcloud refused the join (the user is not a participant). ' +
@@ -89,7 +89,7 @@ export const HPB_CHECKS = [
     severity: 'should',
     provenance: 'observed',
     runsIn: 'node',
-    criterion: 'the welcome\'s X-Spreed-Signaling-Features contain `mcu`',
+    criterion: "the welcome's X-Spreed-Signaling-Features contain `mcu`",
     remedy:
       'Install Janus (`apt-get install janus`, VideoRoom plugin, `full_trickle = true`) and configure it in the signaling server: `[mcu] type = janus`, ' +
       '`url = ws://127.0.0.1:8188`; the signaling server log shows "Connected to Janus WebRTC Server" when it works.',
@@ -107,7 +107,7 @@ export const HPB_CHECKS = [
     runsIn: 'node',
     criterion: "after hello with Talk's settings, a connection left idle for 70 s (answering the HPB's pings) is still open and a `bye` is answered",
     remedy:
-      'Raise the proxy\'s idle timeouts at the HPB\'s location above the 54 s ping period, e.g. nginx `location /standalone-signaling/ { … proxy_read_timeout 3600s; proxy_send_timeout 3600s; }` ' +
-      '(nginx\'s default is 60 s; Apache: `ProxyTimeout`/`timeout=` on the ProxyPass; a load balancer or firewall in front: its idle timeout for WebSockets).',
+      "Raise the proxy's idle timeouts at the HPB's location above the 54 s ping period, e.g. nginx `location /standalone-signaling/ { … proxy_read_timeout 3600s; proxy_send_timeout 3600s; }` " +
+      "(nginx's default is 60 s; Apache: `ProxyTimeout`/`timeout=` on the ProxyPass; a load balancer or firewall in front: its idle timeout for WebSockets).",
   },
 ] as const satisfies readonly CheckDefinition[];

@@ -14,7 +14,7 @@ export const HTTPS_CHECKS = [
     runsIn: 'node',
     criterion: 'TLS handshake verified against the system trust store (or TALK_CA_FILE): chain complete, host name matches, not expired',
     remedy:
-      'Serve Nextcloud over HTTPS with a certificate for this host name from a CA the clients trust (e.g. Let\'s Encrypt), ' +
+      "Serve Nextcloud over HTTPS with a certificate for this host name from a CA the clients trust (e.g. Let's Encrypt), " +
       'and send the intermediate chain (nginx: `ssl_certificate` pointing at fullchain.pem; Apache: `SSLCertificateFile` with the full chain). ' +
       'If the platform uses a private CA, give its certificate to this suite with TALK_CA_FILE.',
   },

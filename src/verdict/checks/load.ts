@@ -4,12 +4,13 @@ import type { CheckDefinition } from '../types.ts';
 const REQ_WORKERS =
   'Talk uses long polling for chat and internal signaling: every participant holds a request open for up to 30 s, so the web server and PHP must ' +
   'run enough workers; mod_php with a threaded MPM (event/worker) or a PHP-FPM pool with too few children starves (Talk system requirements; nextcloud/spreed#2211).';
-const REQ_PROXY = "Talk's chat and signaling long polls are held by the server for up to 30 s (ChatController::receiveMessages, SignalingController::pullMessages); proxies must not time them out.";
+const REQ_PROXY =
+  "Talk's chat and signaling long polls are held by the server for up to 30 s (ChatController::receiveMessages, SignalingController::pullMessages); proxies must not time them out.";
 
 const REFUSED =
   ' When the diagnosis says the front refused requests (HTTP 503/429 within milliseconds, "refused, not slow"), PHP is not the cause: raise the per-client ' +
   'connection or rate limit in the web server or proxy (nginx `limit_conn`/`limit_req`, HAProxy, load balancer, WAF) above what one address needs, or exempt ' +
-  'the certifying machine\'s address — the whole load comes from it.';
+  "the certifying machine's address — the whole load comes from it.";
 
 const SIZING =
   'Size PHP-FPM for the long polls: at least twice as many workers as concurrent Talk participants (nextcloud/spreed#2211), e.g. `pm = dynamic`, ' +

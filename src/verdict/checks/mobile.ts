@@ -10,7 +10,8 @@ export const MOBILE_CHECKS = [
     severity: 'should',
     provenance: 'observed',
     runsIn: 'node',
-    criterion: "Chromium with Playwright's phone descriptor: the login page logs in, `/call/{token}` shows the conversation's heading and the call button inside the phone's viewport",
+    criterion:
+      "Chromium with Playwright's phone descriptor: the login page logs in, `/call/{token}` shows the conversation's heading and the call button inside the phone's viewport",
     remedy:
       'Check that the login page and Talk load on a phone (user agent of a mobile browser): no reverse-proxy rule or app that redirects phone user agents elsewhere, ' +
       'and that the conversation opens for the user (`/call/{token}` with pretty URLs, `/index.php/call/{token}` without).',

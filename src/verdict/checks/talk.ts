@@ -42,10 +42,10 @@ export const TALK_CHECKS = [
     provenance: 'observed',
     runsIn: 'node',
     criterion:
-      'with the apps\' User-Agent: capabilities with `spreed` and the features `force-mute`, `conversation-v4`, `chat-v2`, `signaling-v3` ' +
+      "with the apps' User-Agent: capabilities with `spreed` and the features `force-mute`, `conversation-v4`, `chat-v2`, `signaling-v3` " +
       '(Nextcloud >= 17); the room list (200, not 426), the signaling settings, and a chat message sent and read back',
     remedy:
       'Install and enable Talk for the users of the apps (`occ app:enable spreed`, and check "Limit to groups"), keep Talk up to date, and make ' +
-      'sure no proxy or firewall rule treats the apps\' User-Agent (`Mozilla/5.0 (Android|iOS) Nextcloud-Talk v…`) differently from browsers.',
+      "sure no proxy or firewall rule treats the apps' User-Agent (`Mozilla/5.0 (Android|iOS) Nextcloud-Talk v…`) differently from browsers.",
   },
 ] as const satisfies readonly CheckDefinition[];

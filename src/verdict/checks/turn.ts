@@ -54,7 +54,7 @@ export const TURN_CHECKS = [
     remedy:
       "401: Talk's TURN secret differs from coturn's static-auth-secret (or coturn lacks `use-auth-secret`, or the clocks differ by more than the credential lifetime) — " +
       'set the same secret in Talk and coturn. Timeout: nothing answers on the TURN address and port — check DNS, firewall (UDP and TCP on the port) and that coturn runs. ' +
-      '403 on CreatePermission or no datagram back: coturn\'s `denied-peer-ip` covers its own relay addresses, or `no-udp-relay` is set — remove them.',
+      "403 on CreatePermission or no datagram back: coturn's `denied-peer-ip` covers its own relay addresses, or `no-udp-relay` is set — remove them.",
   },
   {
     id: 'turn.relay.udp',
@@ -65,7 +65,7 @@ export const TURN_CHECKS = [
     provenance: 'observed',
     runsIn: 'browser',
     criterion: "RTCPeerConnection with only Talk's turn:…?transport=udp URLs and iceTransportPolicy 'relay' gathers a relay candidate",
-    remedy: 'Open UDP on the TURN port in every firewall between clients and coturn, and check coturn\'s log for the allocation (see turn.allocation).',
+    remedy: "Open UDP on the TURN port in every firewall between clients and coturn, and check coturn's log for the allocation (see turn.allocation).",
   },
   {
     id: 'turn.relay.tcp',
@@ -76,8 +76,7 @@ export const TURN_CHECKS = [
     provenance: 'observed',
     runsIn: 'browser',
     criterion: "RTCPeerConnection with only Talk's turn:…?transport=tcp URLs and iceTransportPolicy 'relay' gathers a relay candidate",
-    remedy:
-      'Offer TCP in Talk (`occ talk:turn:add … udp,tcp`) and let coturn accept TCP on the port (remove `no-tcp`; open TCP on the port in the firewall).',
+    remedy: 'Offer TCP in Talk (`occ talk:turn:add … udp,tcp`) and let coturn accept TCP on the port (remove `no-tcp`; open TCP on the port in the firewall).',
   },
   {
     id: 'turn.relay.tls',
@@ -94,7 +93,7 @@ export const TURN_CHECKS = [
   {
     id: 'turn.relay.restricted',
     area: 'turn',
-    title: 'the browser gathers a relay candidate through Talk\'s TURN on a network that lets only TCP 443 through',
+    title: "the browser gathers a relay candidate through Talk's TURN on a network that lets only TCP 443 through",
     requirement: `${REQ_TURN} This is the network that makes port 443 necessary: UDP and every other port blocked, only HTTPS's port open.`,
     severity: 'must',
     provenance: 'observed',

@@ -6,7 +6,10 @@ const c = check('blur.assets.wasm.mime');
 test(c.title, c.details, async ({ target, blurAssets, evidence }) => {
   if (!blurAssets) return evidence.notRun(talkMissingReason(target.probe.talk));
   const wasm = blurAssets.assets.filter((a) => a.kind === 'wasm');
-  evidence.add('assets', wasm.map(({ url, status, contentType }) => ({ url, status, contentType })));
+  evidence.add(
+    'assets',
+    wasm.map(({ url, status, contentType }) => ({ url, status, contentType })),
+  );
   evidence.observed(wasm.map((a) => `${a.file}: ${a.contentType ?? '(none)'}`).join('; '));
   // Compared as the browsers compare it (see wasmStreamingAccepts): a parameter such as charset fails.
   evidence.requireAll(

@@ -12,7 +12,9 @@ test(c.title, c.details, async ({ target, blurAssets, evidence }) => {
   evidence.requireAll(
     wasm.map((a) => [
       a.formatOk,
-      a.status === 200 ? `${a.url} answered 200 but the body is not a WebAssembly module (${a.bytes} B, ${a.contentType})` : `${a.url} is not served (${a.error ?? `HTTP ${a.status}`})`,
+      a.status === 200
+        ? `${a.url} answered 200 but the body is not a WebAssembly module (${a.bytes} B, ${a.contentType})`
+        : `${a.url} is not served (${a.error ?? `HTTP ${a.status}`})`,
     ]),
   );
 });

@@ -10,9 +10,6 @@ test(c.title, c.details, async ({ target, browserWasm, talkPage, evidence }) => 
     browserWasm.files.map((f) => `${f.url.split('/').pop()}: ${f.streaming.ok ? `streamed in ${f.streaming.ms} ms` : `streaming failed (${f.streaming.error})`}`).join('; '),
   );
   evidence.requireAll(
-    browserWasm.files.map((f) => [
-      f.streaming.ok,
-      `"wasm streaming compile failed" for ${f.url}: ${f.streaming.error}; the browser falls back to downloading first`,
-    ]),
+    browserWasm.files.map((f) => [f.streaming.ok, `"wasm streaming compile failed" for ${f.url}: ${f.streaming.error}; the browser falls back to downloading first`]),
   );
 });

@@ -24,7 +24,10 @@ test(c.title, c.details, async ({ talkPage, browser, talkBrowser, evidence }) =>
       canvasFilter: 'filter' in CanvasRenderingContext2D.prototype,
     };
   });
-  evidence.add('browser', { name, label: talkBrowser?.label ?? null, version: browser.version() }).add('support', support).add('features', features);
+  evidence
+    .add('browser', { name, label: talkBrowser?.label ?? null, version: browser.version() })
+    .add('support', support)
+    .add('features', features);
   evidence.observed(`${support.family} ${browser.version()}: ${support.supported ? 'supported' : 'not supported'}`);
   evidence.require(support.supported, support.note);
 });

@@ -12,7 +12,9 @@ test(c.title, c.details, async ({ callSession, evidence, browser }) => {
   if (wasm.length === 0) return evidence.notRun(`blur loaded no .wasm in this browser (Backgrounds ${run.backgroundsOffered ? 'offered' : 'not offered'}); call.blur says why`);
   const unserved = wasm.filter((r) => r.status < 200 || r.status >= 300);
   if (unserved.length > 0) {
-    return evidence.notRun(`the blur .wasm is not served at all (${unserved.map((r) => `${r.url.split('/').pop()} HTTP ${r.status}`).join(', ')}), so how it is compiled says nothing; call.blur fails for that`);
+    return evidence.notRun(
+      `the blur .wasm is not served at all (${unserved.map((r) => `${r.url.split('/').pop()} HTTP ${r.status}`).join(', ')}), so how it is compiled says nothing; call.blur fails for that`,
+    );
   }
   evidence.observed(
     `${wasm.map((r) => `${r.url.split('/').pop()} ${r.status} ${r.contentType ?? 'no Content-Type'}`).join(', ')}; ` +

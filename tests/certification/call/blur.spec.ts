@@ -12,7 +12,8 @@ test.use({ trace: 'off' });
 test(c.title, c.details, async ({ callSession, evidence, browser }) => {
   const run = await runBlur(callSession, evidence, browser);
   if (run.notApplicable) return evidence.notApplicable(run.notApplicable);
-  if (run.shown !== 'dialog') return evidence.notRun('the call button joined without the device dialog (the "Always show preview" preference is off for this user), so Backgrounds could not be opened');
+  if (run.shown !== 'dialog')
+    return evidence.notRun('the call button joined without the device dialog (the "Always show preview" preference is off for this user), so Backgrounds could not be opened');
   const bad = run.requests.filter((r) => r.status < 200 || r.status >= 300);
   const files = run.requests.map((r) => `${r.url.split('/').pop()} ${r.status} ${r.contentType ?? ''}`.trim());
   const stored = run.storedType.map((s) => `${s.key}=${s.value}`).join(', ') || 'no stored virtualBackgroundType_<token>';
@@ -30,7 +31,8 @@ test(c.title, c.details, async ({ callSession, evidence, browser }) => {
     [run.backgroundsOffered, 'Talk offers no Backgrounds tab although this browser can run blur: Talk hides it when the blur files cannot be loaded'],
   ]);
   // Talk disables "Blur" while the effect is not available (VideoBackgroundEditor.vue blurPreviewAvailable); no file failed.
-  if (run.blurEnabled === false) return evidence.notApplicable(`Talk ${callSession.ui.version} shows "Blur" disabled in this browser (blur not available) while no blur file failed to load`);
+  if (run.blurEnabled === false)
+    return evidence.notApplicable(`Talk ${callSession.ui.version} shows "Blur" disabled in this browser (blur not available) while no blur file failed to load`);
   const frameChanged = run.sharpness.before !== null && run.sharpness.after !== null && run.sharpness.after < run.sharpness.before * BLURRED_SHARPNESS_RATIO;
   evidence.requireAll([
     [run.blurSelected, `choosing Blur did not select it: the "Blur" tile has no class ${callSession.ui.selectedTileClass}`],

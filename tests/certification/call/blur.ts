@@ -51,7 +51,8 @@ export async function runBlur(session: CallSession, evidence: EvidenceRecorder, 
   const users = await test.step('the participant: a throwaway user (admin credentials) or the configured one', () => session.users(1));
   evidence.add('talkUi', session.ui.label).add('users', { mode: users.mode, a: users.a.user });
   const conversation = await test.step('create the conversation through the API', () => session.conversation());
-  const a = await test.step('A logs in through the login page (untraced context; only cookies are handed over)', () => logIn(evidence, users.mode, () => session.participant('A', users.a, browser)));
+  const a = await test.step('A logs in through the login page (untraced context; only cookies are handed over)', () =>
+    logIn(evidence, users.mode, () => session.participant('A', users.a, browser)));
   evidence.add('firstRunWizard', a.wizard);
   const out: BlurRun = {
     capability: { webAssembly: false, simd: false, webgl: false, canvasFilter: false },
@@ -79,14 +80,16 @@ export async function runBlur(session: CallSession, evidence: EvidenceRecorder, 
 
     out.shown = await session.uiStep('click the call button: the device dialog opens', () => a.call.clickCallButton());
     if (out.shown !== 'dialog') return out;
-    await expect.poll(sharpness, { timeout: BLUR_TIMEOUT_MS }).not.toBeNull().catch(() => {});
+    await expect
+      .poll(sharpness, { timeout: BLUR_TIMEOUT_MS })
+      .not.toBeNull()
+      .catch(() => {});
     out.sharpness.before = await sharpness();
     out.backgroundsOffered = await test.step('the dialog offers Backgrounds', () =>
       a.call.backgroundsTab.waitFor({ timeout: BLUR_TIMEOUT_MS }).then(
         () => true,
         () => false,
-      ),
-    );
+      ));
     if (!out.backgroundsOffered) return out;
     out.blurEnabled = await session.uiStep('Backgrounds: the "Blur" tile', async () => {
       await a.call.openBackgrounds(BLUR_TIMEOUT_MS);
@@ -100,7 +103,10 @@ export async function runBlur(session: CallSession, evidence: EvidenceRecorder, 
     });
     if (!out.blurEnabled) {
       // Disabled = not available; when it is so because its files failed, wait for them to say so.
-      await expect.poll(() => a.blurRequests.some((r) => r.status < 200 || r.status >= 300) || a.console.some((l) => COMPILATION_FAILED.test(l)), { timeout: BLUR_ENABLED_TIMEOUT_MS }).toBe(true).catch(() => {});
+      await expect
+        .poll(() => a.blurRequests.some((r) => r.status < 200 || r.status >= 300) || a.console.some((l) => COMPILATION_FAILED.test(l)), { timeout: BLUR_ENABLED_TIMEOUT_MS })
+        .toBe(true)
+        .catch(() => {});
       await a.screenshot(`blur-disabled-${a.browserName}.png`);
       return out;
     }
@@ -108,9 +114,11 @@ export async function runBlur(session: CallSession, evidence: EvidenceRecorder, 
     await test.step('Blur is selected, stored for the conversation, its files loaded, the preview blurrier', async () => {
       // Settled: Talk's console says the effect failed, or Blur is selected and its model was fetched
       // (the last file blur loads).
-      const settled = async () =>
-        a.console.some((l) => COMPILATION_FAILED.test(l)) || ((await a.call.blurSelected()) && a.blurRequests.some((r) => /\.tflite$/.test(r.url)));
-      await expect.poll(settled, { timeout: BLUR_TIMEOUT_MS, intervals: [POLL_INTERVAL_MS] }).toBe(true).catch(() => {});
+      const settled = async () => a.console.some((l) => COMPILATION_FAILED.test(l)) || ((await a.call.blurSelected()) && a.blurRequests.some((r) => /\.tflite$/.test(r.url)));
+      await expect
+        .poll(settled, { timeout: BLUR_TIMEOUT_MS, intervals: [POLL_INTERVAL_MS] })
+        .toBe(true)
+        .catch(() => {});
       out.blurSelected = await a.call.blurSelected();
       if (out.blurSelected && !a.console.some((l) => COMPILATION_FAILED.test(l))) {
         await expect
@@ -137,6 +145,9 @@ export async function runBlur(session: CallSession, evidence: EvidenceRecorder, 
     out.console.streamingFailed = a.console.filter((l) => STREAMING_FAILED.test(l));
     out.console.fallback = a.console.filter((l) => FALLBACK.test(l));
     out.console.compilationFailed = a.console.filter((l) => COMPILATION_FAILED.test(l));
-    evidence.add('blur', out).add('console', a.console).add('wallMs', Date.now() - t0);
+    evidence
+      .add('blur', out)
+      .add('console', a.console)
+      .add('wallMs', Date.now() - t0);
   }
 }

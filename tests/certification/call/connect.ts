@@ -65,12 +65,7 @@ export function diagnoseNoConnection(a: Participant, b: Participant, rtcA: RtcSn
  * peer connections connect, inbound bytes grow on both sides. Returns what it saw; the spec
  * requires what its check certifies. Screenshots of both participants in the call are attached.
  */
-export async function runCall(
-  session: CallSession,
-  evidence: EvidenceRecorder,
-  browsers: { a: Browser; b: Browser },
-  opts: { forceRelay: boolean },
-): Promise<CallRun> {
+export async function runCall(session: CallSession, evidence: EvidenceRecorder, browsers: { a: Browser; b: Browser }, opts: { forceRelay: boolean }): Promise<CallRun> {
   const t0 = Date.now();
   if (session.talkMissing) return evidence.notRun(session.talkMissing);
   const users = await test.step('the two participants: throwaway users (admin credentials) or the configured ones', () => session.users(2));
@@ -85,8 +80,7 @@ export async function runCall(
         session.participant('A', users.a, browsers.a, { forceRelay: opts.forceRelay }),
         session.participant('B', users.b!, browsers.b, { forceRelay: opts.forceRelay }),
       ]),
-    ),
-  );
+    ));
   evidence.add('login', { A: a.login, B: b.login }).add('browsers', { A: a.browserName, B: b.browserName });
 
   evidence.add('firstRunWizard', { A: a.wizard, B: b.wizard });
@@ -120,8 +114,7 @@ export async function runCall(
       .then(
         () => true,
         () => false,
-      ),
-  );
+      ));
   const connectMs = connected ? Date.now() - tConnect : null;
 
   let mediaFlowing = false;
@@ -149,7 +142,10 @@ export async function runCall(
     await a.screenshot(`call-A-${a.browserName}.png`);
     await b.screenshot(`call-B-${b.browserName}.png`);
   });
-  evidence.add('rtc', { A: rtcA, B: rtcB }).add('connectMs', connectMs).add('signaling', { A: summarize(a), B: summarize(b) });
+  evidence
+    .add('rtc', { A: rtcA, B: rtcB })
+    .add('connectMs', connectMs)
+    .add('signaling', { A: summarize(a), B: summarize(b) });
   if (connected) {
     await session.uiStep('both leave the call ("Leave call", from its menu where Talk ≤ 21 shows one)', async () => {
       const [la, lb] = await Promise.all([a.call.leaveCall(), b.call.leaveCall()]);

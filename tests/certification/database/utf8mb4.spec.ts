@@ -17,10 +17,7 @@ test(c.title, c.details, async ({ target, serverInfo, conversations, ocs, eviden
   evidence.add('probe', { text: FOUR_BYTE_PROBE, codePoints: codePoints(FOUR_BYTE_PROBE) }).add('databaseType', dbType);
   evidence.add(
     'mysql.utf8mb4',
-    setting ??
-      (serverInfo.visible
-        ? 'not visible (serverinfo does not publish it; read it with `occ config:system:get mysql.utf8mb4`)'
-        : `not visible (${serverInfo.reason})`),
+    setting ?? (serverInfo.visible ? 'not visible (serverinfo does not publish it; read it with `occ config:system:get mysql.utf8mb4`)' : `not visible (${serverInfo.reason})`),
   );
 
   const name = conversations.nameFor(`utf8mb4-${FOUR_BYTE_PROBE}`);

@@ -12,6 +12,7 @@ test(c.title, c.details, async ({ serverInfo, evidence }) => {
   const range = db.range ? `${db.range[0]}–${db.range[1]}` : 'no supported range';
   evidence.observed(`${db.engine} ${db.version} (supported: ${range})`);
   if (db.engine === 'SQLite') evidence.require(false, `SQLite ${db.version} has no supported version: Nextcloud supports it for testing only (see database.not-sqlite)`);
-  if (db.supported === null) return evidence.notRun(`Nextcloud publishes no version range this suite knows for ${db.engine} (dbtype ${serverInfo.database.type}, version "${db.version}")`);
+  if (db.supported === null)
+    return evidence.notRun(`Nextcloud publishes no version range this suite knows for ${db.engine} (dbtype ${serverInfo.database.type}, version "${db.version}")`);
   evidence.require(db.supported, `${db.engine} ${db.version} is outside Nextcloud's supported range ${range}`);
 });

@@ -13,13 +13,14 @@ test(c.title, c.details, async ({ talkPage, target, evidence }) => {
       getUserMedia: typeof navigator.mediaDevices?.getUserMedia === 'function',
       rtcPeerConnection: typeof RTCPeerConnection === 'function',
       userAgent: navigator.userAgent,
-    })),
-  );
+    })));
   // The secure context is the origin's, so any page of it tells; but a page that is not Talk's
   // (a 404 where Talk is not installed, an error page) is said, so nobody reads this as "Talk's
   // page works" (issue 12 point 10).
   const notOk = nav.status !== null && (nav.status < 200 || nav.status > 299);
-  const pageNote = notOk ? `; the page opened (${nav.finalUrl}) answered HTTP ${nav.status}${nav.status === 404 ? ' (not found: Talk is not installed or not reachable there; see talk.installed)' : ''}, the result is that origin's` : '';
+  const pageNote = notOk
+    ? `; the page opened (${nav.finalUrl}) answered HTTP ${nav.status}${nav.status === 404 ? ' (not found: Talk is not installed or not reachable there; see talk.installed)' : ''}, the result is that origin's`
+    : '';
   evidence.add('navigation', nav).add('page', env).add('privateCaAccepted', Boolean(target.caFile)).add('pageStatusOk', !notOk);
   evidence.observed(
     `${env.protocol}// isSecureContext=${env.isSecureContext}, getUserMedia ${env.getUserMedia ? 'present' : 'missing'}, RTCPeerConnection ${env.rtcPeerConnection ? 'present' : 'missing'}${pageNote}`,

@@ -32,7 +32,9 @@ test(c.title, c.details, async ({ target, evidence, loadResources }, testInfo) =
     overrideCaps: ['1', 'true', 'yes', 'on'].includes((process.env[LOAD_OVERRIDE_ENV] ?? '').toLowerCase()),
     onProgress: (g) => {
       if (g.elapsedS % 5 === 0) {
-        console.log(`[load] ${g.elapsedS}s polling ${g.participantsPolling}/${g.participants} sent ${g.sent} delivered ${g.delivered} p95 ${g.p95DeliveryMs} ms errors ${g.errors}`);
+        console.log(
+          `[load] ${g.elapsedS}s polling ${g.participantsPolling}/${g.participants} sent ${g.sent} delivered ${g.delivered} p95 ${g.p95DeliveryMs} ms errors ${g.errors}`,
+        );
       }
     },
   }).finally(() => process.off('SIGINT', onSigint));

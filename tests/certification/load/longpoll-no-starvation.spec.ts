@@ -7,7 +7,7 @@ import { describeFrontRefusal, frontRefusal, nextcloudThrottled, throttledReason
 
 const c = check('load.longpoll.no-starvation');
 const show = (t: Timed) => (t.error ? `${t.status !== undefined ? `HTTP ${t.status}${t.server ? ` from "${t.server}"` : ''}` : t.error} after ${t.ms} ms` : `${t.ms} ms`);
-const worst = (ts: Timed[]) => ts.reduce((a, b) => (b.error && !a.error) || b.ms > a.ms ? b : a);
+const worst = (ts: Timed[]) => ts.reduce((a, b) => ((b.error && !a.error) || b.ms > a.ms ? b : a));
 
 test(c.title, c.details, async ({ target, evidence, loadResources }, testInfo) => {
   const s = loadSettingsFromEnv();
@@ -55,8 +55,14 @@ test(c.title, c.details, async ({ target, evidence, loadResources }, testInfo) =
       : 'ordinary requests are slow while long polls are held';
   evidence.requireAll([
     ...(refused ? [[false, describeFrontRefusal(refused, r.k + 1)] as [boolean, string]] : []),
-    [!heldStatus.error && heldStatus.ms <= s.ordinaryRequestMs, `status.php: ${show(heldStatus)} with ${r.k} polls held (idle: ${show(idleStatus)}; limit ${s.ordinaryRequestMs} ms): ${why}`],
-    [!r.held.send.error && r.held.send.ms <= s.ordinaryRequestMs, `a chat send: ${show(r.held.send)} with ${r.k} polls held (idle: ${show(r.idle.send)}; limit ${s.ordinaryRequestMs} ms): ${why}`],
+    [
+      !heldStatus.error && heldStatus.ms <= s.ordinaryRequestMs,
+      `status.php: ${show(heldStatus)} with ${r.k} polls held (idle: ${show(idleStatus)}; limit ${s.ordinaryRequestMs} ms): ${why}`,
+    ],
+    [
+      !r.held.send.error && r.held.send.ms <= s.ordinaryRequestMs,
+      `a chat send: ${show(r.held.send)} with ${r.k} polls held (idle: ${show(r.idle.send)}; limit ${s.ordinaryRequestMs} ms): ${why}`,
+    ],
     [
       r.deliveryMs !== null && r.deliveryMs <= s.pollDeliveryMs,
       r.deliveryMs !== null

@@ -24,7 +24,7 @@ test(c.title, c.details, async ({ target, evidence, loadResources }) => {
   if (r.status === 502 || r.status === 504 || r.error === 'resets') {
     diagnosis =
       `the poll was cut after ${(r.heldMs / 1000).toFixed(1)} s with ${r.status ? `HTTP ${r.status} (${r.status === 504 ? 'Gateway Timeout' : 'Bad Gateway'})` : 'a connection reset'}: ` +
-      'a proxy in front of PHP times out before Talk\'s 30 s long poll ends, so clients see errors and reconnect instead of waiting';
+      "a proxy in front of PHP times out before Talk's 30 s long poll ends, so clients see errors and reconnect instead of waiting";
   } else if (r.status === 304) {
     diagnosis = `the server answered 304 after only ${(r.heldMs / 1000).toFixed(1)} s instead of holding the poll ~30 s`;
   } else if (r.status === 200) {

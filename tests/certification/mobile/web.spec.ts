@@ -14,13 +14,14 @@ test(c.title, c.details, async ({ callSession, evidence, target }) => {
   if (!cr.browser) return evidence.notRun(`phone emulation (isMobile) needs Chromium: ${cr.reason}`, { class: 'environment', how: BROWSER_HOW });
   try {
     const phone = devices[PHONE]!;
-    evidence.add('device', { name: PHONE, viewport: phone.viewport, userAgent: phone.userAgent, isMobile: phone.isMobile, hasTouch: phone.hasTouch }).add('browser', `${cr.label} ${cr.browser.version()}`);
+    evidence
+      .add('device', { name: PHONE, viewport: phone.viewport, userAgent: phone.userAgent, isMobile: phone.isMobile, hasTouch: phone.hasTouch })
+      .add('browser', `${cr.label} ${cr.browser.version()}`);
     const users = await test.step('the user: a throwaway user (admin credentials) or the configured one', () => callSession.users(1));
     evidence.add('users', { mode: users.mode, a: users.a.user });
     const conversation = await test.step('create the conversation through the API', () => callSession.conversation());
     const a = await test.step('log in through the login page on the phone', () =>
-      logIn(evidence, users.mode, () => callSession.participant('phone', users.a, cr.browser!, { contextOptions: { ...phone } })),
-    );
+      logIn(evidence, users.mode, () => callSession.participant('phone', users.a, cr.browser!, { contextOptions: { ...phone } })));
     evidence.add('login', a.login).add('firstRunWizard', a.wizard);
     const nav = await test.step('open the conversation on the phone', () => a.call.open(callSession.baseUrl, conversation.token));
     // Loaded = the call button enabled as "Start call"/"Join call" (Talk 22's top bar has no heading,

@@ -24,7 +24,12 @@ test(c.title, c.details, async ({ target, conversations, ocs, evidence }) => {
   const results = [v1, ...(v2 ? [v2] : [])];
   evidence.add('url', v1.url).add('welcomeFeatures', v1.welcomeFeatures);
   for (const r of results) {
-    evidence.add(`hello${r.version}`, { opened: r.opened, response: r.response ? { ...r.response, sessionId: r.response.sessionId ? '(given)' : undefined } : null, error: r.error ?? null, elapsedMs: r.elapsedMs });
+    evidence.add(`hello${r.version}`, {
+      opened: r.opened,
+      response: r.response ? { ...r.response, sessionId: r.response.sessionId ? '(given)' : undefined } : null,
+      error: r.error ?? null,
+      elapsedMs: r.elapsedMs,
+    });
   }
   evidence.observed(results.map(describe).join('; ') + (v2 ? '' : '; hello 2.0 not offered'));
   if (!v1.opened) {

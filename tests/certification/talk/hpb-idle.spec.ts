@@ -19,15 +19,19 @@ test(c.title, c.details, async ({ target, conversations, ocs, evidence }) => {
   const conn = new HpbConnection(s.server, target.caFile);
   try {
     // Outside test.step: notRun skips the test.
-    const opened = await test.step('open the WebSocket', () => conn.open().then(() => null, (err: Error) => err.message));
+    const opened = await test.step('open the WebSocket', () =>
+      conn.open().then(
+        () => null,
+        (err: Error) => err.message,
+      ));
     if (opened !== null) evidence.notRun(`${opened}; see talk.hpb.websocket`);
     // Talk's client: v2 when the HPB announces hello-v2 and the settings carry a token.
     const version = s.helloAuthParams['2.0'] && (conn.welcomeFeatures ?? []).includes('hello-v2') ? '2.0' : '1.0';
     const hello = await test.step(`hello ${version}`, () =>
-      conn.hello(version, target.url, s.helloAuthParams[version]).catch((err: Error) => ({ type: 'none', error: { message: err.message } }) as Record<string, any>),
-    );
+      conn.hello(version, target.url, s.helloAuthParams[version]).catch((err: Error) => ({ type: 'none', error: { message: err.message } }) as Record<string, any>));
     evidence.add('hello', { version, answer: hello['type'] });
-    if (hello['type'] !== 'hello') evidence.notRun(`the HPB did not accept hello ${version} (${hello['type']} ${hello['error']?.['code'] ?? ''} ${hello['error']?.['message'] ?? ''}); see talk.hpb.hello`);
+    if (hello['type'] !== 'hello')
+      evidence.notRun(`the HPB did not accept hello ${version} (${hello['type']} ${hello['error']?.['code'] ?? ''} ${hello['error']?.['message'] ?? ''}); see talk.hpb.hello`);
     const idleFrom = Date.now();
     await test.step(`stay idle ${HPB_IDLE_MS / 1000} s`, () => conn.idle(HPB_IDLE_MS));
     const idleS = Math.round((Date.now() - idleFrom) / 100) / 10;
@@ -45,10 +49,13 @@ test(c.title, c.details, async ({ target, conversations, ocs, evidence }) => {
       );
     }
     const started = Date.now();
-    const bye = await test.step('bye round trip', () => conn.call({ type: 'bye', bye: {} }, ROUND_TRIP_TIMEOUT_MS).catch((err: Error) => ({ type: 'none', error: { message: err.message } }) as Record<string, any>));
+    const bye = await test.step('bye round trip', () =>
+      conn.call({ type: 'bye', bye: {} }, ROUND_TRIP_TIMEOUT_MS).catch((err: Error) => ({ type: 'none', error: { message: err.message } }) as Record<string, any>));
     const rttMs = Date.now() - started;
     evidence.add('byeAnswer', bye['type']).add('roundTripMs', rttMs);
-    evidence.observed(`still open after ${idleS} s idle (${conn.pings} ping(s) from the HPB answered); bye ${bye['type'] === 'bye' ? `answered in ${rttMs} ms` : `not answered (${bye['error']?.['message'] ?? bye['type']})`}`);
+    evidence.observed(
+      `still open after ${idleS} s idle (${conn.pings} ping(s) from the HPB answered); bye ${bye['type'] === 'bye' ? `answered in ${rttMs} ms` : `not answered (${bye['error']?.['message'] ?? bye['type']})`}`,
+    );
     evidence.require(bye['type'] === 'bye', `after ${idleS} s idle the connection looked open, but the HPB did not answer bye (${bye['error']?.['message'] ?? bye['type']})`);
   } finally {
     await conn.close();

@@ -24,8 +24,7 @@ test(c.title, c.details, async ({ target, conversations, ocs, evidence }) => {
   const user2 = target.user2;
   if (!user2) return evidence.notRun('two participants are needed: set TALK_USER2/TALK_PASSWORD2 (a second Talk user)');
   await test.step('add the second user to the conversation', () =>
-    ocs.post(`apps/spreed/api/v4/room/${s.token}/participants`, { newParticipant: user2.user, source: 'users' }, { expect: [200] }),
-  );
+    ocs.post(`apps/spreed/api/v4/room/${s.token}/participants`, { newParticipant: user2.user, source: 'users' }, { expect: [200] }));
   const http2 = new HttpClient(target.url, { caFile: target.caFile });
   const ocs2 = new OcsClient(http2, user2);
   const people = [
@@ -33,30 +32,34 @@ test(c.title, c.details, async ({ target, conversations, ocs, evidence }) => {
     { name: user2.user, ocs: ocs2, params: {} as Record<string, unknown>, conn: new HpbConnection(s.server, target.caFile), ncSession: '', hpbSession: '', step: 'not started' },
   ];
   try {
-    const settings2 = await ocs2.get<{ helloAuthParams?: Record<string, unknown> }>(`apps/spreed/api/v3/signaling/settings?token=${encodeURIComponent(s.token)}`, { expect: [200] });
+    const settings2 = await ocs2.get<{ helloAuthParams?: Record<string, unknown> }>(`apps/spreed/api/v3/signaling/settings?token=${encodeURIComponent(s.token)}`, {
+      expect: [200],
+    });
     people[1]!.params = settings2.data.helloAuthParams ?? {};
     for (const p of people) {
-      await test.step(`${p.name}: join the conversation, hello, join the signaling room`, async () => {
-        p.step = 'join the conversation in Nextcloud';
-        const joined = await p.ocs.post<{ sessionId?: string }>(`apps/spreed/api/v4/room/${s.token}/participants/active`, {}, { expect: [200] });
-        p.ncSession = joined.data.sessionId ?? '';
-        p.step = 'open the WebSocket';
-        await p.conn.open();
-        // Talk's client: v2 when the HPB announces hello-v2 and the settings carry a token.
-        const version = p.params['2.0'] && (p.conn.welcomeFeatures ?? []).includes('hello-v2') ? '2.0' : '1.0';
-        p.step = `hello ${version}`;
-        const hello = await p.conn.hello(version, target.url, p.params[version]);
-        if (hello['type'] !== 'hello') throw new Error(`hello ${version} answered ${hello['type']} ${hello['error']?.['code'] ?? ''} "${hello['error']?.['message'] ?? ''}"`);
-        p.hpbSession = String(hello['hello']?.['sessionid'] ?? '');
-        p.step = 'join the signaling room';
-        const room = await p.conn.joinRoom(s.token, p.ncSession);
-        if (room['type'] !== 'room' || room['room']?.['roomid'] !== s.token) {
-          throw new Error(`the room request answered ${room['type']} ${room['error']?.['code'] ?? ''} "${room['error']?.['message'] ?? ''}"`);
-        }
-        p.step = 'joined';
-      }).catch((err: Error) => {
-        p.step = `${p.step}: ${err.message}`;
-      });
+      await test
+        .step(`${p.name}: join the conversation, hello, join the signaling room`, async () => {
+          p.step = 'join the conversation in Nextcloud';
+          const joined = await p.ocs.post<{ sessionId?: string }>(`apps/spreed/api/v4/room/${s.token}/participants/active`, {}, { expect: [200] });
+          p.ncSession = joined.data.sessionId ?? '';
+          p.step = 'open the WebSocket';
+          await p.conn.open();
+          // Talk's client: v2 when the HPB announces hello-v2 and the settings carry a token.
+          const version = p.params['2.0'] && (p.conn.welcomeFeatures ?? []).includes('hello-v2') ? '2.0' : '1.0';
+          p.step = `hello ${version}`;
+          const hello = await p.conn.hello(version, target.url, p.params[version]);
+          if (hello['type'] !== 'hello') throw new Error(`hello ${version} answered ${hello['type']} ${hello['error']?.['code'] ?? ''} "${hello['error']?.['message'] ?? ''}"`);
+          p.hpbSession = String(hello['hello']?.['sessionid'] ?? '');
+          p.step = 'join the signaling room';
+          const room = await p.conn.joinRoom(s.token, p.ncSession);
+          if (room['type'] !== 'room' || room['room']?.['roomid'] !== s.token) {
+            throw new Error(`the room request answered ${room['type']} ${room['error']?.['code'] ?? ''} "${room['error']?.['message'] ?? ''}"`);
+          }
+          p.step = 'joined';
+        })
+        .catch((err: Error) => {
+          p.step = `${p.step}: ${err.message}`;
+        });
       if (p.step !== 'joined') break;
     }
     const [a, b] = people as [(typeof people)[0], (typeof people)[0]];
@@ -67,7 +70,10 @@ test(c.title, c.details, async ({ target, conversations, ocs, evidence }) => {
     const [aSeesB, bSeesA] = await Promise.all([seen(a, b), seen(b, a)]);
     for (const p of people) evidence.add(p.name, { step: p.step, welcomeFeatures: p.conn.welcomeFeatures, messages: p.conn.messages.map((m) => m['type']).join(',') });
     evidence.add('aSeesB', aSeesB).add('bSeesA', bSeesA);
-    evidence.observed(people.map((p) => `${p.name}: ${p.step}`).join('; ') + (a.step === 'joined' && b.step === 'joined' ? `; ${a.name} sees ${b.name}: ${aSeesB}, ${b.name} sees ${a.name}: ${bSeesA}` : ''));
+    evidence.observed(
+      people.map((p) => `${p.name}: ${p.step}`).join('; ') +
+        (a.step === 'joined' && b.step === 'joined' ? `; ${a.name} sees ${b.name}: ${aSeesB}, ${b.name} sees ${a.name}: ${bSeesA}` : ''),
+    );
     const failed = people.find((p) => p.step !== 'joined');
     if (failed) {
       evidence.require(

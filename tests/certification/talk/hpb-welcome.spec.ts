@@ -43,7 +43,9 @@ test(c.title, c.details, async ({ target, conversations, ocs, evidence }) => {
     evidence.require(
       false,
       `GET ${w.url} answered HTTP ${w.status} (${w.body.replace(/\s+/g, ' ').slice(0, 120)}), not the HPB's welcome: ` +
-        (w.status === 502 || w.status === 503 || w.status === 504 ? 'the proxy could not reach the signaling server (not running, or a wrong upstream address)' : 'the proxy does not pass this path to the signaling server'),
+        (w.status === 502 || w.status === 503 || w.status === 504
+          ? 'the proxy could not reach the signaling server (not running, or a wrong upstream address)'
+          : 'the proxy does not pass this path to the signaling server'),
     );
   }
   evidence.requireAll([

@@ -20,7 +20,10 @@ async function whyNoTalk(admin: OcsClient | null): Promise<{ enabledOnServer: bo
 
 test(c.title, c.details, async ({ target, evidence }) => {
   const { talk, user, status } = target.probe;
-  evidence.add('nextcloud', status.versionstring).add('user', user?.id ?? null).add('talk', talk);
+  evidence
+    .add('nextcloud', status.versionstring)
+    .add('user', user?.id ?? null)
+    .add('talk', talk);
   if (!talk.installed) {
     evidence.observed('no `spreed` capabilities');
     const http = target.admin ? new HttpClient(target.url, { caFile: target.caFile }) : null;
@@ -41,7 +44,10 @@ test(c.title, c.details, async ({ target, evidence }) => {
       );
     }
     if (why.enabledOnServer === false) evidence.observed('no `spreed` capabilities; Talk is not among the enabled apps');
-    evidence.require(false, `Talk is not available to ${who}: ${talk.reason}${why.enabledOnServer === false ? ' — Talk is not installed or not enabled on the server' : ` (${why.how})`}`);
+    evidence.require(
+      false,
+      `Talk is not available to ${who}: ${talk.reason}${why.enabledOnServer === false ? ' — Talk is not installed or not enabled on the server' : ` (${why.how})`}`,
+    );
   }
   const missing = REQUIRED_FEATURES.filter((f) => !talk.features.includes(f));
   evidence.observed(`Talk ${talk.version} with ${talk.features.length} features${missing.length ? `, missing ${missing.join(', ')}` : ''}`);

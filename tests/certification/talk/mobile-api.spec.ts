@@ -55,12 +55,15 @@ test(c.title, c.details, async ({ target, conversations, evidence }) => {
 
     // 1. What the apps read at login (talk-ios AuthenticationViewController: capabilities first).
     const caps = await test.step('read the capabilities as the Android app', () =>
-      android.get<{ version: { major?: number; string?: string }; capabilities: Record<string, unknown> }>('cloud/capabilities'),
-    );
+      android.get<{ version: { major?: number; string?: string }; capabilities: Record<string, unknown> }>('cloud/capabilities'));
     const talk = talkInfo(caps.data.capabilities);
     const major = caps.data.version.major ?? Number.parseInt(caps.data.version.string ?? '', 10);
     const missing = MOBILE_FEATURES.filter((f) => !talk.features.includes(f));
-    evidence.add('nextcloud', caps.data.version.string ?? null).add('talk', talk.version).add('requiredFeatures', MOBILE_FEATURES).add('missingFeatures', talk.installed ? missing : MOBILE_FEATURES);
+    evidence
+      .add('nextcloud', caps.data.version.string ?? null)
+      .add('talk', talk.version)
+      .add('requiredFeatures', MOBILE_FEATURES)
+      .add('missingFeatures', talk.installed ? missing : MOBILE_FEATURES);
     if (!talk.installed) {
       evidence.observed(`capabilities for ${who} without \`spreed\``);
       evidence.require(false, `the Talk apps cannot be used by ${who}: ${talk.reason}; the apps report "Talk not installed" at login`);
@@ -68,7 +71,10 @@ test(c.title, c.details, async ({ target, conversations, evidence }) => {
     evidence.observed(`Talk ${talk.version}${missing.length ? `, missing ${missing.join(', ')}` : ', all app features'}`);
     evidence.requireAll([
       [missing.length === 0, `Talk ${talk.version} lacks ${missing.join(', ')}: the apps refuse it as outdated or cannot use its API`],
-      [Number.isFinite(major) && major >= MIN_NEXTCLOUD_MAJOR, `Nextcloud ${caps.data.version.string} is older than ${MIN_NEXTCLOUD_MAJOR}, which the Android app refuses as end of life`],
+      [
+        Number.isFinite(major) && major >= MIN_NEXTCLOUD_MAJOR,
+        `Nextcloud ${caps.data.version.string} is older than ${MIN_NEXTCLOUD_MAJOR}, which the Android app refuses as end of life`,
+      ],
     ]);
 
     // 2. A conversation of the test user, then everything the apps do with it.
@@ -79,13 +85,16 @@ test(c.title, c.details, async ({ target, conversations, evidence }) => {
     }));
     const settings = await test.step('read the signaling settings as the Android app', () =>
       attempt(() =>
-        android.get<{ signalingMode?: string; stunservers?: unknown[]; turnservers?: unknown[] }>(`${SPREED}/v3/signaling/settings?token=${encodeURIComponent(conversation.token)}`),
-      ),
-    );
+        android.get<{ signalingMode?: string; stunservers?: unknown[]; turnservers?: unknown[] }>(
+          `${SPREED}/v3/signaling/settings?token=${encodeURIComponent(conversation.token)}`,
+        ),
+      ));
     const text = `${conversations.nameFor('mobile')} message from the app`;
     const chat = await test.step('join, send a chat message and read it back as the Android app', async () => {
       const join = await attempt(() => android.post(`${SPREED}/v4/room/${conversation.token}/participants/active`, { force: true }));
-      const sent = await attempt(() => android.post<{ id: number }>(`${SPREED}/v1/chat/${conversation.token}`, { message: text, referenceId: `tc-mobile-${Date.now()}` }, { expect: [201] }));
+      const sent = await attempt(() =>
+        android.post<{ id: number }>(`${SPREED}/v1/chat/${conversation.token}`, { message: text, referenceId: `tc-mobile-${Date.now()}` }, { expect: [201] }),
+      );
       const read = await attempt(() =>
         android.get<{ id: number; message: string }[]>(`${SPREED}/v1/chat/${conversation.token}`, { query: { lookIntoFuture: 0, limit: 20, setReadMarker: 0 }, expect: [200] }),
       );
@@ -101,18 +110,28 @@ test(c.title, c.details, async ({ target, conversations, evidence }) => {
     evidence
       .add('roomList', { android: status(rooms.android), ios: status(rooms.ios), listedAndroid: listed(rooms.android), listedIos: listed(rooms.ios) })
       // Counts only: the settings carry TURN credentials and a signaling ticket.
-      .add('signalingSettings', signaling ? { signalingMode: signaling.signalingMode ?? null, stunServers: signaling.stunservers?.length ?? 0, turnServers: signaling.turnservers?.length ?? 0 } : status(settings))
+      .add(
+        'signalingSettings',
+        signaling
+          ? { signalingMode: signaling.signalingMode ?? null, stunServers: signaling.stunservers?.length ?? 0, turnServers: signaling.turnservers?.length ?? 0 }
+          : status(settings),
+      )
       .add('chat', { join: status(chat.join), sent: status(chat.sent), messageId: sentId, readBack });
     evidence.observed(
       `Talk ${talk.version}; room list Android ${status(rooms.android)}, iOS ${status(rooms.ios)}; signaling settings ${signaling ? (signaling.signalingMode ?? 'no mode') : status(settings)}; ` +
         `chat ${readBack ? 'sent and read back' : `send ${status(chat.sent)}, read ${status(chat.read)}`}`,
     );
     const upgrade = (r: typeof rooms.android, app: string) =>
-      !r.ok && r.status === 426 ? `Talk answers the room list of the current ${app} app with 426 Upgrade Required` : `the room list as the ${app} app ${r.ok ? 'does not contain the conversation' : `failed: ${r.message}`}`;
+      !r.ok && r.status === 426
+        ? `Talk answers the room list of the current ${app} app with 426 Upgrade Required`
+        : `the room list as the ${app} app ${r.ok ? 'does not contain the conversation' : `failed: ${r.message}`}`;
     evidence.requireAll([
       [listed(rooms.android), upgrade(rooms.android, 'Android')],
       [listed(rooms.ios), upgrade(rooms.ios, 'iOS')],
-      [Boolean(signaling?.signalingMode) && Array.isArray(signaling?.stunservers) && Array.isArray(signaling?.turnservers), `the signaling settings ${settings.ok ? 'lack signalingMode, stunservers or turnservers' : `failed: ${settings.message}`}`],
+      [
+        Boolean(signaling?.signalingMode) && Array.isArray(signaling?.stunservers) && Array.isArray(signaling?.turnservers),
+        `the signaling settings ${settings.ok ? 'lack signalingMode, stunservers or turnservers' : `failed: ${settings.message}`}`,
+      ],
       [chat.join.ok, `joining the conversation failed: ${chat.join.ok ? '' : chat.join.message}`],
       [chat.sent.ok, `sending a chat message failed: ${chat.sent.ok ? '' : chat.sent.message}`],
       [readBack, `the message sent (id ${sentId}) was not in the chat read back${chat.read.ok ? '' : `: ${chat.read.message}`}`],

@@ -16,14 +16,16 @@ test(c.title, c.details, async ({ target, conversations, ocs, evidence }) => {
   // Created here, not as a fixture: without Talk there is nothing to create (the check is not run).
   const conversation = await conversations.create({ label: 'signaling' });
   const res = await test.step('read the signaling settings of a conversation', () =>
-    ocs.get<{ signalingMode?: string; server?: string; hideWarning?: boolean }>(
-      `apps/spreed/api/v3/signaling/settings?token=${encodeURIComponent(conversation.token)}`,
-      { expect: [200] },
-    ),
-  );
+    ocs.get<{ signalingMode?: string; server?: string; hideWarning?: boolean }>(`apps/spreed/api/v3/signaling/settings?token=${encodeURIComponent(conversation.token)}`, {
+      expect: [200],
+    }));
   const mode = res.data.signalingMode ?? '(none)';
   const server = res.data.server ?? '';
-  evidence.add('signalingMode', mode).add('server', server).add('hideWarning', res.data.hideWarning ?? null).add('talk', talk.version);
+  evidence
+    .add('signalingMode', mode)
+    .add('server', server)
+    .add('hideWarning', res.data.hideWarning ?? null)
+    .add('talk', talk.version);
   evidence.observed(`signalingMode ${mode}${server ? `, server ${server}` : ', no signaling server'}`);
   const hpb = (mode === 'external' || mode === 'conversation_cluster') && server !== '';
   if (mode === 'internal') evidence.require(false, `Talk uses its internal signaling. ${INTERNAL_SIGNALING_NOTE}`);

@@ -19,8 +19,7 @@ test(c.title, c.details, async ({ turnSettings, evidence }) => {
   const url = udp.find((u) => u.port === 443) ?? udp[0]!;
   const server = turnSettings.servers[url.server]!;
   const result = await test.step(`Allocate, CreatePermission and relay through ${url.url}`, () =>
-    probeAllocation({ host: url.host, port: url.port }, { username: server.username, credential: server.credential }),
-  );
+    probeAllocation({ host: url.host, port: url.port }, { username: server.username, credential: server.credential }));
   evidence.add('url', url.url).add('probe', result);
   evidence.observed(
     result.ok

@@ -13,6 +13,8 @@ test(c.title, c.details, async ({ turnSettings, evidence }) => {
   );
   evidence.require(
     turnSettings.servers.length > 0,
-    turnSettings.problems.length > 0 ? `the TURN servers in Talk's settings are incomplete: ${turnSettings.problems.join('; ')}` : "Talk's signaling settings hand out no TURN server",
+    turnSettings.problems.length > 0
+      ? `the TURN servers in Talk's settings are incomplete: ${turnSettings.problems.join('; ')}`
+      : "Talk's signaling settings hand out no TURN server",
   );
 });

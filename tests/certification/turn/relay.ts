@@ -40,21 +40,26 @@ export async function certifyRelay(
   // How the browser was made to trust the target's private CA and resolve its names, if it was.
   if (browserTrustNotes) evidence.add('browserLaunch', browserTrustNotes.length ? browserTrustNotes : ['system trust store and DNS only']);
   const urls = turnSettings.urls.filter((u) => u.transport === transport);
-  evidence.add('urlsTried', urls.map((u) => u.url));
+  evidence.add(
+    'urlsTried',
+    urls.map((u) => u.url),
+  );
   if (turnSettings.servers.length === 0) {
     evidence.observed('no TURN server in the signaling settings');
     evidence.require(false, 'Talk hands out no TURN server (see turn.configured), so no relay candidate can be gathered');
   }
   if (urls.length === 0) {
     evidence.observed(`no ${transport.toUpperCase()} TURN URL offered`);
-    evidence.require(false, `Talk offers no TURN URL for ${transport.toUpperCase()} (${transport === 'tls' ? 'turns:' : `turn:…?transport=${transport}`}); offered: ${turnSettings.urls.map((u) => u.url).join(', ')}`);
+    evidence.require(
+      false,
+      `Talk offers no TURN URL for ${transport.toUpperCase()} (${transport === 'tls' ? 'turns:' : `turn:…?transport=${transport}`}); offered: ${turnSettings.urls.map((u) => u.url).join(', ')}`,
+    );
   }
   const iceServers = turnSettings.servers
     .map((s, i) => ({ urls: urls.filter((u) => u.server === i).map((u) => u.url), username: s.username, credential: s.credential }))
     .filter((s) => s.urls.length > 0);
   const result: RelayGatherResult = await test.step(`gather candidates with only ${transport.toUpperCase()} TURN URLs and iceTransportPolicy 'relay'`, () =>
-    page.evaluate(gatherRelayCandidatesInPage, { iceServers, timeoutMs: RELAY_GATHER_TIMEOUT_MS }),
-  );
+    page.evaluate(gatherRelayCandidatesInPage, { iceServers, timeoutMs: RELAY_GATHER_TIMEOUT_MS }));
   // Chromium may surface peer-reflexive candidates later in a call; during gathering with policy
   // 'relay' both browsers must give only relay candidates, and only those count here.
   const relay = result.candidates.filter((c) => c.type === 'relay');
@@ -71,7 +76,11 @@ export async function certifyRelay(
   if (result.error) evidence.require(false, `the browser could not run the gathering: ${result.error}`);
   if (relay.length === 0) {
     // 701 says only "could not reach": find out whether the name even resolves from here.
-    const unresolved = await unresolvedTurnHosts(urls.map((u) => u.host), hosts, evidence);
+    const unresolved = await unresolvedTurnHosts(
+      urls.map((u) => u.host),
+      hosts,
+      evidence,
+    );
     evidence.require(
       false,
       `no relay candidate through ${urls.map((u) => u.url).join(', ')} within ${RELAY_GATHER_TIMEOUT_MS} ms` +
@@ -79,10 +88,7 @@ export async function certifyRelay(
         (errors.length ? ` (icecandidateerror: ${errors.join('; ')})` : ' and no icecandidateerror: the server did not answer'),
     );
   }
-  evidence.require(
-    relayOfTransport.length > 0,
-    `relay candidates came only over ${[...new Set(relay.map((c) => c.relayProtocol))].join(', ')}, not ${transport}`,
-  );
+  evidence.require(relayOfTransport.length > 0, `relay candidates came only over ${[...new Set(relay.map((c) => c.relayProtocol))].join(', ')}, not ${transport}`);
 }
 
 /**
@@ -97,7 +103,11 @@ export const RESTRICTED_HOW =
 export const RESTRICTED_SETTLE_MS = 1_000;
 
 /** Resolves the TURN hosts as the browser would, adds it to the evidence, returns those that do not resolve. */
-async function unresolvedTurnHosts(hostNames: string[], hosts: Record<string, string> | undefined, evidence: EvidenceRecorder): Promise<Extract<HostResolution, { resolves: false }>[]> {
+async function unresolvedTurnHosts(
+  hostNames: string[],
+  hosts: Record<string, string> | undefined,
+  evidence: EvidenceRecorder,
+): Promise<Extract<HostResolution, { resolves: false }>[]> {
   const resolution = await test.step('resolve the TURN host names from this machine (DNS)', () => resolveHosts(hostNames, hosts));
   evidence.add('dns', resolution);
   return resolution.filter((r): r is Extract<HostResolution, { resolves: false }> => !r.resolves);
@@ -183,27 +193,42 @@ export async function certifyRestrictedRelay({
     };
   });
   evidence.add('reach', reach);
-  const udpThrough = Object.entries(reach.udpStunAnswered).filter(([, ok]) => ok).map(([hp]) => hp);
+  const udpThrough = Object.entries(reach.udpStunAnswered)
+    .filter(([, ok]) => ok)
+    .map(([hp]) => hp);
   if (udpThrough.length > 0) {
     evidence.observed(`UDP reaches ${udpThrough.join(', ')}: the network is not restricted`);
     if (restricted.kind === 'declared') {
-      evidence.notRun(`TALK_TURN_RESTRICTED_NETWORK=1, but a UDP STUN Binding to ${udpThrough.join(', ')} was answered: this network is not restricted, so the check would prove nothing`);
+      evidence.notRun(
+        `TALK_TURN_RESTRICTED_NETWORK=1, but a UDP STUN Binding to ${udpThrough.join(', ')} was answered: this network is not restricted, so the check would prove nothing`,
+      );
     }
     evidence.require(false, `the restricted network (${provided ? provided.label : 'declared'}) let UDP through to ${udpThrough.join(', ')}: its firewall rules are not in effect`);
   }
   const iceServers = turnSettings.servers
     .map((s, i) => ({ urls: mapped.filter((u) => u.server === i).map((u) => u.url), username: s.username, credential: s.credential }))
     .filter((s) => s.urls.length > 0);
-  evidence.add('urlsTried', mapped.map((m) => m.url));
-  const result: RelayGatherResult = await test.step("gather candidates with all of Talk's TURN URLs and iceTransportPolicy 'relay'", () =>
-    page.evaluate(gatherRelayCandidatesInPage, { iceServers, timeoutMs: RELAY_GATHER_TIMEOUT_MS, settleAfterFirstRelayMs: RESTRICTED_SETTLE_MS }),
+  evidence.add(
+    'urlsTried',
+    mapped.map((m) => m.url),
   );
+  const result: RelayGatherResult = await test.step("gather candidates with all of Talk's TURN URLs and iceTransportPolicy 'relay'", () =>
+    page.evaluate(gatherRelayCandidatesInPage, { iceServers, timeoutMs: RELAY_GATHER_TIMEOUT_MS, settleAfterFirstRelayMs: RESTRICTED_SETTLE_MS }));
   evidence.add('gathering', result);
   const relay = result.candidates.filter((c) => c.type === 'relay');
   // Which URL produced the relay: the browser's own word where it gives one, else the URLs of that transport.
   const producedBy = [
     ...new Set(
-      relay.map((c) => c.url ?? (c.relayProtocol ? mapped.filter((m) => m.transport === c.relayProtocol).map((m) => m.url).join(' or ') : 'URL not reported by the browser')),
+      relay.map(
+        (c) =>
+          c.url ??
+          (c.relayProtocol
+            ? mapped
+                .filter((m) => m.transport === c.relayProtocol)
+                .map((m) => m.url)
+                .join(' or ')
+            : 'URL not reported by the browser'),
+      ),
     ),
   ];
   evidence.add('relayFrom', producedBy).add('firstRelayMs', result.firstRelayMs);
@@ -222,8 +247,16 @@ export async function certifyRestrictedRelay({
       `Talk offers no TURN URL over TCP or TLS on port 443 (only ${[...new Set(turnSettings.urls.map((u) => `${u.port}/${u.transport}`))].join(', ')}), and a network that lets only TCP 443 through blocks every one of them`,
     );
   }
-  const refused = Object.entries(reach.tcpConnect).filter(([hp, r]) => hp.endsWith(':443') && r === 'refused').map(([hp]) => hp);
-  const unresolved = refused.length ? [] : await unresolvedTurnHosts(through443.map((m) => m.host), target.hosts, evidence);
+  const refused = Object.entries(reach.tcpConnect)
+    .filter(([hp, r]) => hp.endsWith(':443') && r === 'refused')
+    .map(([hp]) => hp);
+  const unresolved = refused.length
+    ? []
+    : await unresolvedTurnHosts(
+        through443.map((m) => m.host),
+        target.hosts,
+        evidence,
+      );
   evidence.require(
     false,
     `no relay candidate through ${through443.map((m) => m.url).join(', ')} within ${RELAY_GATHER_TIMEOUT_MS} ms` +

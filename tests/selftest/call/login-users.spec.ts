@@ -38,7 +38,7 @@ platformTest.describe('login page and users factory on the reference platform', 
   platformTest.skip(NOT_ROOT, NOT_ROOT_REASON);
   // The worker's good platform, reset before each test, and its Chromium (tests/selftest/support/platform.ts).
 
-  platformTest('a good password logs in through the form; a wrong one fails at once with the page\'s message, without a retry', async ({ platform, chromiumBrowser: browser }) => {
+  platformTest("a good password logs in through the form; a wrong one fails at once with the page's message, without a retry", async ({ platform, chromiumBrowser: browser }) => {
     platformTest.skip(!browser, CHROMIUM_MISSING);
     const context = await browser!.newContext({ ignoreHTTPSErrors: true });
     try {
@@ -68,7 +68,13 @@ platformTest.describe('login page and users factory on the reference platform', 
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tc-calluser-'));
     const ledger = new Ledger(dir, 'tc-selftest-calluser');
     const creds = (u: { user: string; password: string }) => ({ user: u.user, password: u.password });
-    const target = { url: platform.url, caFile: platform.caFile, admin: creds(platform.users.admin), user: creds(platform.users.alice), user2: undefined } as unknown as ResolvedTarget;
+    const target = {
+      url: platform.url,
+      caFile: platform.caFile,
+      admin: creds(platform.users.admin),
+      user: creds(platform.users.alice),
+      user2: undefined,
+    } as unknown as ResolvedTarget;
     const { users, cleanup } = await createTestUsers(target, ledger, 'tc-selftest-calluser', 3, 'media', 2);
     expect(users.mode).toBe('provisioned');
     expect(users.a.user).toBe('tc-tc-selftest-calluser-w3-media-a');
@@ -85,7 +91,10 @@ platformTest.describe('login page and users factory on the reference platform', 
     } finally {
       await admin.close();
     }
-    const entries = readFileSync(ledger.file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as LedgerEntry);
+    const entries = readFileSync(ledger.file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as LedgerEntry);
     expect(entries.map((e) => `${e.op} ${e.id}`)).toEqual([
       'intent tc-tc-selftest-calluser-w3-media-a',
       'created tc-tc-selftest-calluser-w3-media-a',
@@ -103,9 +112,23 @@ platformTest.describe('login page and users factory on the reference platform', 
     const ledger = new Ledger(dir, 'tc-selftest-calluser2');
     const alice = { user: platform.users.alice.user, password: platform.users.alice.password };
     const bob = { user: platform.users.bob.user, password: platform.users.bob.password };
-    const both = await createTestUsers({ url: platform.url, caFile: platform.caFile, admin: undefined, user: alice, user2: bob } as unknown as ResolvedTarget, ledger, 'x', 0, 'media', 2);
+    const both = await createTestUsers(
+      { url: platform.url, caFile: platform.caFile, admin: undefined, user: alice, user2: bob } as unknown as ResolvedTarget,
+      ledger,
+      'x',
+      0,
+      'media',
+      2,
+    );
     expect(both.users).toMatchObject({ mode: 'configured', a: { user: 'alice', provisioned: false }, b: { user: 'bob' }, missingB: null });
-    const one = await createTestUsers({ url: platform.url, caFile: platform.caFile, admin: undefined, user: alice, user2: undefined } as unknown as ResolvedTarget, ledger, 'x', 0, 'media', 2);
+    const one = await createTestUsers(
+      { url: platform.url, caFile: platform.caFile, admin: undefined, user: alice, user2: undefined } as unknown as ResolvedTarget,
+      ledger,
+      'x',
+      0,
+      'media',
+      2,
+    );
     expect(one.users.b).toBeNull();
     expect(one.users.missingB).toMatch(/TALK_USER2\/TALK_PASSWORD2.*TALK_ADMIN_USER/);
     expect(await one.cleanup()).toEqual([]);

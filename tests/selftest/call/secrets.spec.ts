@@ -60,7 +60,11 @@ test.describe('call checks leak no secret', () => {
     test.setTimeout(CERTIFY_WITH_CALLS_TIMEOUT_MS + 30_000);
     // signaling-broken: call.media and call.relay fail (failure artefacts kept), blur passes
     // (its screenshots attached), mobile.web logs in on a phone.
-    const run = await runCertify({ TALK_PROFILE: 'signaling-broken', TALK_BROWSERS: 'chromium', TALK_CERTIFY_SECRET_MARKER: MARKER }, ['--', '--grep', '@call|@mobile', '--project', 'chromium', '--project', 'platform'], CERTIFY_WITH_CALLS_TIMEOUT_MS);
+    const run = await runCertify(
+      { TALK_PROFILE: 'signaling-broken', TALK_BROWSERS: 'chromium', TALK_CERTIFY_SECRET_MARKER: MARKER },
+      ['--', '--grep', '@call|@mobile', '--project', 'chromium', '--project', 'platform'],
+      CERTIFY_WITH_CALLS_TIMEOUT_MS,
+    );
     const checks = run.report.checks.filter((c) => c.id.startsWith('call.') || c.id.startsWith('mobile.'));
     expect(checks.find((c) => c.id === 'call.media' && c.browser === 'chromium')?.verdict, run.output).toBe('fail');
     // Throwaway users (their passwords carry the marker) logged in through the page.

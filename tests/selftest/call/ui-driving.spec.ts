@@ -88,7 +88,12 @@ async function talkPage(body: string, routes: Record<string, (method: string, he
   await page.route(`${ORIGIN}/**`, async (route) => {
     const req = route.request();
     const p = new URL(req.url()).pathname;
-    if (p === path) return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: `<!doctype html><html><head data-requesttoken="head-token"><meta charset="utf-8"><title>Talk</title></head><body>${body}</body></html>` });
+    if (p === path)
+      return route.fulfill({
+        status: 200,
+        contentType: 'text/html; charset=utf-8',
+        body: `<!doctype html><html><head data-requesttoken="head-token"><meta charset="utf-8"><title>Talk</title></head><body>${body}</body></html>`,
+      });
     const handler = routes[p];
     return route.fulfill({ status: handler ? handler(req.method(), req.headers()) : 404, contentType: 'application/json', body: '{}' });
   });
@@ -207,13 +212,20 @@ test.describe('uiStep: could not drive the UI is not-run, not a failure', () => 
   }
 
   test('a locator that times out on a loaded page ends the check not-run "could not drive Talk 22.0.2\'s UI at step …" with a screenshot', async () => {
-    const page = await talkPage('<p>Talk\'s JavaScript bundle did not load: only the server-rendered shell</p>');
+    const page = await talkPage("<p>Talk's JavaScript bundle did not load: only the server-rendered shell</p>");
     await page.goto(`${ORIGIN}/call/${TOKEN}`);
     const ui = talkUiFor('22.0.2');
     const call = new TalkCallPage(page, ui);
     const fake = fakeTestInfo();
     const evidence = new EvidenceRecorder(checkDefinition('call.media'), fake.info);
-    const err = await runUiStep(evidence, ui, () => [{ label: 'A', page }], fake.info, 'A clicks "Start call"', () => call.callButton.click({ timeout: 500 })).catch((e: unknown) => e);
+    const err = await runUiStep(
+      evidence,
+      ui,
+      () => [{ label: 'A', page }],
+      fake.info,
+      'A clicks "Start call"',
+      () => call.callButton.click({ timeout: 500 }),
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Skipped);
     expect(fake.skipped).toHaveLength(1);
     expect(fake.skipped[0]).toMatch(/^could not drive Talk 22\.0\.2's UI at step "A clicks "Start call"": locator\.click: Timeout 500ms exceeded/);
@@ -227,12 +239,19 @@ test.describe('uiStep: could not drive the UI is not-run, not a failure', () => 
     const fake = fakeTestInfo();
     const evidence = new EvidenceRecorder(checkDefinition('call.media'), fake.info);
     const ui = talkUiFor('21.1.4');
-    const failed = await runUiStep(evidence, ui, () => [], fake.info, 'A clicks "Start call"', async () => evidence.require(false, 'POST /call/{token} answered 500')).catch((e: unknown) => e);
+    const failed = await runUiStep(
+      evidence,
+      ui,
+      () => [],
+      fake.info,
+      'A clicks "Start call"',
+      async () => evidence.require(false, 'POST /call/{token} answered 500'),
+    ).catch((e: unknown) => e);
     expect(failed).not.toBeInstanceOf(Skipped);
     expect(String(failed)).toMatch(/POST \/call\/\{token\} answered 500/);
     expect(fake.skipped).toEqual([]);
     expect(isUiDrivingError(new Error('page.goto: net::ERR_CONNECTION_REFUSED at https://talk.test/call/x'))).toBe(false);
-    expect(isUiDrivingError(new Error('locator.click: Error: strict mode violation: getByRole(\'button\') resolved to 2 elements'))).toBe(true);
+    expect(isUiDrivingError(new Error("locator.click: Error: strict mode violation: getByRole('button') resolved to 2 elements"))).toBe(true);
     expect(couldNotDrive(ui, 'A sees the conversation joined', new Error('locator.waitFor: Timeout 30000ms exceeded.\nCall log: …'))).toBe(
       'could not drive Talk 21.1.4\'s UI at step "A sees the conversation joined": locator.waitFor: Timeout 30000ms exceeded.',
     );
@@ -246,10 +265,13 @@ test.describe('uiStep: could not drive the UI is not-run, not a failure', () => 
       }).catch((e: unknown) => e);
       return { out, skipped: fake.skipped };
     };
-    const noForm = await attempt(new LoginPageError('the login page https://talk.test/login never showed Nextcloud\'s login form', 'open the login page'), 'provisioned');
+    const noForm = await attempt(new LoginPageError("the login page https://talk.test/login never showed Nextcloud's login form", 'open the login page'), 'provisioned');
     expect(noForm.out).toBeInstanceOf(Skipped);
     expect(noForm.skipped[0]).toMatch(/^could not drive Nextcloud's login page at step "open the login page": the login page .* never showed/);
-    const throttled = await attempt(new LoginRejectedError('the login page refused "tc-x": "Too many requests". … `occ security:bruteforce:reset <ip>` …', 'throttled', 'Too many requests'), 'provisioned');
+    const throttled = await attempt(
+      new LoginRejectedError('the login page refused "tc-x": "Too many requests". … `occ security:bruteforce:reset <ip>` …', 'throttled', 'Too many requests'),
+      'provisioned',
+    );
     expect(throttled.out).toBeInstanceOf(Skipped);
     expect(throttled.skipped[0]).toContain('occ security:bruteforce:reset <ip>');
     const rejected = await attempt(new LoginRejectedError('the login page refused "tc-x": "Wrong login or password."', 'credentials', 'Wrong login or password.'), 'provisioned');

@@ -43,7 +43,13 @@ function urlEnv(opts: { admin: boolean; hosts: boolean }): Record<string, string
     ...(opts.admin ? { TALK_ADMIN_USER: admin.user, TALK_ADMIN_PASSWORD: admin.password } : {}),
     TALK_CA_FILE: platform.caFile,
     // The platform's TURN name is served by no DNS: a hoster before a DNS cut-over is in the same place.
-    ...(opts.hosts ? { TALK_HOSTS: Object.entries(platform.hosts).map(([n, ip]) => `${n}=${ip}`).join(',') } : {}),
+    ...(opts.hosts
+      ? {
+          TALK_HOSTS: Object.entries(platform.hosts)
+            .map(([n, ip]) => `${n}=${ip}`)
+            .join(','),
+        }
+      : {}),
     // A short, small chat load: the thresholds are certified in tests/selftest/load; here it must pass, not measure.
     TALK_LOAD_PARTICIPANTS: '10',
     TALK_LOAD_DURATION_S: '8',
@@ -84,7 +90,9 @@ test.describe('a server meeting every requirement, certified by URL', () => {
       BROWSERS.map((b) => ({ check: `turn.relay.restricted (${b})`, reason: restricted[0]!.reason, class: 'environment', how: restricted[0]!.establish })),
     );
     const line = run.report.summary.notEstablishedLine ?? '';
-    expect(line).toMatch(/^Not established from where the suite ran \(does not block\): turn\.relay\.restricted \(chromium, firefox\): .*; to establish: run the suite with TALK_TURN_RESTRICTED_NETWORK=1/);
+    expect(line).toMatch(
+      /^Not established from where the suite ran \(does not block\): turn\.relay\.restricted \(chromium, firefox\): .*; to establish: run the suite with TALK_TURN_RESTRICTED_NETWORK=1/,
+    );
     // The same line on the console and in the Markdown report.
     expect(run.output).toContain('CERTIFIED (exit 0)');
     expect(run.output).toContain('Not established from where the suite ran (does not block): turn.relay.restricted (chromium, firefox)');
@@ -130,7 +138,7 @@ test.describe('the other reason classes by URL: no admin, narrowed run, a turns:
     expect(run.report.summary.notEstablished?.filter((n) => n.class === 'environment').map((n) => n.check)).toEqual(['database.not-sqlite (platform)']);
   });
 
-  test("turn.relay.tls: a turns: host name that does not resolve from the client is diagnosed as DNS, not just 701", () => {
+  test('turn.relay.tls: a turns: host name that does not resolve from the client is diagnosed as DNS, not just 701', () => {
     const c = run.report.checks.find((x) => x.id === 'turn.relay.tls' && x.browser === 'chromium')!;
     expect(c.verdict, `${c.diagnosis ?? c.reason}`).toBe('warn');
     const name = Object.keys(platform.hosts)[0]!;

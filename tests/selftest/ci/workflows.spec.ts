@@ -47,7 +47,10 @@ interface Workflow {
 const NEWER_RUNNER_LABELS = ['ubuntu-24.04'];
 
 const load = (file: string) => ({ text: readFileSync(path.join(WORKFLOW_DIR, file), 'utf8'), wf: parse(readFileSync(path.join(WORKFLOW_DIR, file), 'utf8')) as Workflow });
-const runs = (wf: Workflow) => Object.values(wf.jobs).flatMap((j) => j.steps.map((s) => s.run ?? '')).join('\n');
+const runs = (wf: Workflow) =>
+  Object.values(wf.jobs)
+    .flatMap((j) => j.steps.map((s) => s.run ?? ''))
+    .join('\n');
 const steps = (wf: Workflow) => Object.values(wf.jobs).flatMap((j) => j.steps);
 
 test('there are the nightly and the release QA workflows', () => {

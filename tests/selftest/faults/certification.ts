@@ -90,7 +90,9 @@ const TALK_MISSING_NOT_RUN: Record<string, Expectation> = Object.fromEntries(
 /** Issue 13: the HPB checks read Talk's signaling settings first, so without Talk they are not run either. */
 Object.assign(
   TALK_MISSING_NOT_RUN,
-  Object.fromEntries(['talk.hpb.welcome', 'talk.hpb.websocket', 'talk.hpb.hello', 'talk.hpb.room', 'talk.hpb.mcu', 'talk.hpb.idle'].map((id) => [id, { verdict: 'not-run', reason: NEEDS_TALK }])),
+  Object.fromEntries(
+    ['talk.hpb.welcome', 'talk.hpb.websocket', 'talk.hpb.hello', 'talk.hpb.room', 'talk.hpb.mcu', 'talk.hpb.idle'].map((id) => [id, { verdict: 'not-run', reason: NEEDS_TALK }]),
+  ),
 );
 
 /**
@@ -126,7 +128,10 @@ function reportExtra(profile: string, row: Pick<FaultRow, 'expected' | 'run'>) {
         expect(run.output).toContain('No .env file and no TALK_URL: certifying the built-in reference platform (profile "good")');
         // Certified but for the load area it left out: no must check failed, and only load checks did not run.
         expect(run.report.summary.mustFailed).toEqual([]);
-        expect(run.report.summary.mustNotRun.every((l) => l.startsWith('load.')), run.report.summary.mustNotRun.join(', ')).toBe(true);
+        expect(
+          run.report.summary.mustNotRun.every((l) => l.startsWith('load.')),
+          run.report.summary.mustNotRun.join(', '),
+        ).toBe(true);
       }
       if (profile === 'talk-missing') {
         // The header says "not installed", not "unknown" (issue 12 point 10).

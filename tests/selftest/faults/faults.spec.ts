@@ -142,7 +142,10 @@ for (const p of plan(FAULT_TABLES)) {
         test(`${label}: ${id} → ${verdicts}`, () => {
           const results = run.report.checks.filter((x) => x.id === id && projects.includes(x.project));
           expect(results.map((x) => x.project).sort(), `${id}: one result per project (${projects.join(', ')})\n${tail(run)}`).toEqual(projects.slice().sort());
-          expect(results.flatMap((x) => problemsOf(table.rules, row, x)), tail(run)).toEqual([]);
+          expect(
+            results.flatMap((x) => problemsOf(table.rules, row, x)),
+            tail(run),
+          ).toEqual([]);
         });
       }
     }

@@ -33,7 +33,11 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
     exitCode: 1,
     expected: {
       // nginx cuts the quiet WebSocket after 5 s (code 1006: no close frame); everything that talks within 5 s passes.
-      'talk.hpb.idle': { verdict: 'fail', diagnosis: /closed after [5-9](\.\d)? s \(code 1006\) while idle: .*sooner than the HPB's ping every 54 s/, observed: /closed \(code 1006/ },
+      'talk.hpb.idle': {
+        verdict: 'fail',
+        diagnosis: /closed after [5-9](\.\d)? s \(code 1006\) while idle: .*sooner than the HPB's ping every 54 s/,
+        observed: /closed \(code 1006/,
+      },
     },
   },
   {
@@ -54,7 +58,10 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
     profile: 'hpb-clock-skew',
     exitCode: 1,
     expected: {
-      'talk.hpb.welcome': { verdict: 'fail', diagnosis: /clock differs from Nextcloud's \(the iat of Talk's hello v2 token\) by ~1(79|80|81) s \(the HPB is behind; Talk allows ±45 s, lib\/Signaling\/Manager\.php/ },
+      'talk.hpb.welcome': {
+        verdict: 'fail',
+        diagnosis: /clock differs from Nextcloud's \(the iat of Talk's hello v2 token\) by ~1(79|80|81) s \(the HPB is behind; Talk allows ±45 s, lib\/Signaling\/Manager\.php/,
+      },
       // Observed with 2.0.2: hello 1.0 (ticket) is accepted, the v2 token from the HPB's future is refused.
       'talk.hpb.hello': { verdict: 'fail', diagnosis: /refused hello 2\.0 with token_not_valid_yet .*the clocks of Nextcloud and the HPB differ/ },
       'talk.hpb.room': { verdict: 'fail', diagnosis: /hello 2\.0 answered error token_not_valid_yet/ },
@@ -88,9 +95,16 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
     exitCode: 1,
     expected: {
       // v2 tokens are checked with Talk's public key, without a backend request: only v1 shows the secret.
-      'talk.hpb.hello': { verdict: 'fail', diagnosis: /refused hello 1\.0 with invalid_request .*the shared secrets of Talk and the HPB differ/, observed: /hello 2\.0: session given/ },
+      'talk.hpb.hello': {
+        verdict: 'fail',
+        diagnosis: /refused hello 1\.0 with invalid_request .*the shared secrets of Talk and the HPB differ/,
+        observed: /hello 2\.0: session given/,
+      },
       // Talk's client says hello 2.0 (no backend request), then the room join needs Nextcloud's backend: refused.
-      'talk.hpb.room': { verdict: 'fail', diagnosis: /alice could not join the conversation through the HPB at "join the signaling room: .*invalid_request.*the shared secrets of Talk and the HPB differ/ },
+      'talk.hpb.room': {
+        verdict: 'fail',
+        diagnosis: /alice could not join the conversation through the HPB at "join the signaling room: .*invalid_request.*the shared secrets of Talk and the HPB differ/,
+      },
     },
   },
   {
@@ -149,7 +163,8 @@ for (const c of CASES) {
         if (check.verdict !== want.verdict) problems.push(`${id}: expected ${want.verdict}, got ${check.verdict} — ${check.diagnosis ?? check.reason ?? check.observed}`);
         else if (want.diagnosis && !want.diagnosis.test(check.diagnosis ?? '')) problems.push(`${id}: diagnosis "${check.diagnosis}" does not match ${want.diagnosis}`);
         if (want.observed && !want.observed.test(check.observed ?? '')) problems.push(`${id}: observed "${check.observed}" does not match ${want.observed}`);
-        if (check.verdict === 'not-applicable' && !/internal signaling/.test(check.reason ?? '')) problems.push(`${id}: not-applicable without the internal-signaling reason (${check.reason})`);
+        if (check.verdict === 'not-applicable' && !/internal signaling/.test(check.reason ?? ''))
+          problems.push(`${id}: not-applicable without the internal-signaling reason (${check.reason})`);
         if (check.verdict === 'fail' && !check.remedy) problems.push(`${id}: fail without a remedy`);
         if (check.verdict !== 'not-run' && check.verdict !== 'not-applicable' && !check.observed) problems.push(`${id}: no observed value`);
       }

@@ -55,11 +55,13 @@ const CASES: Case[] = [
     expected: {
       'load.chat.under-load': {
         verdict: 'fail',
-        diagnosis: /^(?!.*(?:p95|PHP-FPM pool|pm\.max_children)).*the front refused \d+ requests with HTTP 503 from "nginx", \d+ of them within 250 ms .*refused, not slow.*All load comes from one client address.*no message was delivered to any participant/,
+        diagnosis:
+          /^(?!.*(?:p95|PHP-FPM pool|pm\.max_children)).*the front refused \d+ requests with HTTP 503 from "nginx", \d+ of them within 250 ms .*refused, not slow.*All load comes from one client address.*no message was delivered to any participant/,
       },
       'load.longpoll.no-starvation': {
         verdict: 'fail',
-        diagnosis: /^(?!.*(?:queue behind|pm\.max_children)).*the front refused \d+ requests with HTTP 503 from "nginx".*refused, not slow.*status\.php: HTTP 503 from "nginx" after \d+ ms/,
+        diagnosis:
+          /^(?!.*(?:queue behind|pm\.max_children)).*the front refused \d+ requests with HTTP 503 from "nginx".*refused, not slow.*status\.php: HTTP 503 from "nginx" after \d+ ms/,
       },
     },
   },
@@ -97,7 +99,9 @@ for (const c of CASES) {
       // A normal run leaves Nextcloud's brute-force delay for this machine at 0 (issue 12 point 9).
       const bf = (ch.evidence ?? {}) as { bruteforceBefore?: { delayMs?: number }; bruteforceAfter?: { delayMs?: number } };
       if (bf.bruteforceBefore?.delayMs !== 0 || bf.bruteforceAfter?.delayMs !== 0) {
-        problems.push(`${ch.id}: capabilities bruteforce.delay before/after the check: ${JSON.stringify(bf.bruteforceBefore)} / ${JSON.stringify(bf.bruteforceAfter)}, expected 0 / 0`);
+        problems.push(
+          `${ch.id}: capabilities bruteforce.delay before/after the check: ${JSON.stringify(bf.bruteforceBefore)} / ${JSON.stringify(bf.bruteforceAfter)}, expected 0 / 0`,
+        );
       }
     }
     for (const id of Object.keys(c.expected)) if (!load.some((ch) => ch.id === id)) problems.push(`${id} did not run`);
@@ -108,7 +112,8 @@ for (const c of CASES) {
         continue;
       }
       const ev = (ch.evidence ?? {}) as Record<string, unknown>;
-      for (const [k, v] of Object.entries(want)) if (JSON.stringify(ev[k]) !== JSON.stringify(v)) problems.push(`${id}: evidence ${k} is ${JSON.stringify(ev[k])}, expected ${JSON.stringify(v)}`);
+      for (const [k, v] of Object.entries(want))
+        if (JSON.stringify(ev[k]) !== JSON.stringify(v)) problems.push(`${id}: evidence ${k} is ${JSON.stringify(ev[k])}, expected ${JSON.stringify(v)}`);
     }
     expect(problems, run.output).toEqual([]);
   });

@@ -26,7 +26,11 @@ import { OcsClient } from '../../../src/talk/ocs.ts';
 const alice = { user: 'alice', password: 'alice-secret-17' };
 const admin = { user: 'admin', password: 'admin-secret-17' };
 
-async function withDouble(change: (p: Profile) => void, body: (d: DoubleServer, res: LoadResources, ledgerDir: string) => Promise<void>, options: { createTimeoutMs?: number } = {}): Promise<void> {
+async function withDouble(
+  change: (p: Profile) => void,
+  body: (d: DoubleServer, res: LoadResources, ledgerDir: string) => Promise<void>,
+  options: { createTimeoutMs?: number } = {},
+): Promise<void> {
   const profile = structuredClone(PROFILES.good);
   // A real Nextcloud's sessions: the cookie alone counts only after a login with cookie_test.
   profile.php.sessionNeedsCookieTest = true;
@@ -85,9 +89,23 @@ test('password hashing: load clients log in once and then use their session, so 
       await Promise.all(basic.map((c) => c.http.close()));
 
       const hashesSession = double.store.passwordChecks;
-      const now = await runChatLoad({ token, lastKnownMessageId: await res.lastMessageId(owner, token), participants: p.clients, senders: p.clients.slice(0, 1), settings, tag: 'session', drainMs: 5_000 });
+      const now = await runChatLoad({
+        token,
+        lastKnownMessageId: await res.lastMessageId(owner, token),
+        participants: p.clients,
+        senders: p.clients.slice(0, 1),
+        settings,
+        tag: 'session',
+        drainMs: 5_000,
+      });
       const sessionHashes = double.store.passwordChecks - hashesSession;
-      console.log(JSON.stringify({ profile: 'password-hashing (1 s per password login, 2 cores)', basicPerRequest: { ...figures(old), passwordHashes: basicHashes }, sessionCookie: { ...figures(now), passwordHashes: sessionHashes } }));
+      console.log(
+        JSON.stringify({
+          profile: 'password-hashing (1 s per password login, 2 cores)',
+          basicPerRequest: { ...figures(old), passwordHashes: basicHashes },
+          sessionCookie: { ...figures(now), passwordHashes: sessionHashes },
+        }),
+      );
 
       expect(res.authMode).toBe('session-cookie');
       // Every client logged in at most once (owner and admin already had their session).
@@ -148,7 +166,10 @@ test('no-starvation waits out its polls: on a pool whose polls keep their worker
       expect(r.held.send.error).not.toBeNull();
       // … but it must leave the pool free for the next check (status.php right after it).
       const t = Date.now();
-      const next = await http.request('status.php', { timeoutMs: 2_000 }).then((x) => x.status, (e: unknown) => String(e));
+      const next = await http.request('status.php', { timeoutMs: 2_000 }).then(
+        (x) => x.status,
+        (e: unknown) => String(e),
+      );
       console.log(JSON.stringify({ drain: r.drain, loginsMs: r.loginsMs, nextRequest: next, nextMs: Date.now() - t }));
       expect(next).toBe(200);
       // Its polls ended by themselves; none was abandoned.
@@ -171,7 +192,17 @@ test('under-load on a pool of 4 polls: join timeouts are counted, the run goes o
       const p = await res.participants(owner, token, 6);
       const last = await res.lastMessageId(owner, token);
       const settings = { ratePerS: 1, durationS: 2, rampUpS: 0.5, signaling: false, maxErrorPercent: 1 };
-      const r = await runChatLoad({ token, lastKnownMessageId: last, participants: p.clients, senders: p.clients.slice(0, 1), settings, tag: 'ceiling', joinTimeoutMs: 1_500, pollTimeoutS: 8, drainMs: 3_000 });
+      const r = await runChatLoad({
+        token,
+        lastKnownMessageId: last,
+        participants: p.clients,
+        senders: p.clients.slice(0, 1),
+        settings,
+        tag: 'ceiling',
+        joinTimeoutMs: 1_500,
+        pollTimeoutS: 8,
+        drainMs: 3_000,
+      });
       const diag = chatLoadConditions(r, { p95DeliveryMs: 2_000, maxErrorPercent: 1 })
         .filter(([ok]) => !ok)
         .map(([, why]) => why);

@@ -50,7 +50,12 @@ async function launch(name: 'chromium' | 'firefox'): Promise<Browser> {
   test.skip(!detected.available, detected.record.notRunReason ?? `${name} not available`);
   const l = detected.launch as BrowserLaunch;
   const type = l.browserName === 'firefox' ? firefox : chromium;
-  return type.launch({ ...(l.channel ? { channel: l.channel } : {}), ...(l.executablePath ? { executablePath: l.executablePath } : {}), args: l.args ?? [], firefoxUserPrefs: l.firefoxUserPrefs ?? {} });
+  return type.launch({
+    ...(l.channel ? { channel: l.channel } : {}),
+    ...(l.executablePath ? { executablePath: l.executablePath } : {}),
+    args: l.args ?? [],
+    firefoxUserPrefs: l.firefoxUserPrefs ?? {},
+  });
 }
 
 interface Participant {
@@ -127,7 +132,13 @@ async function localSharpness(p: Participant, selector = '#localVideo'): Promise
 
 /** The stored background type of the conversation (@nextcloud/browser-storage scope `talk`: `nextcloud_per_dGFsaw==_` + key). */
 const storedBackground = (p: Participant, token: string) =>
-  p.page.evaluate((t) => ({ enabled: localStorage.getItem(`nextcloud_per_dGFsaw==_virtualBackgroundEnabled_${t}`), type: localStorage.getItem(`nextcloud_per_dGFsaw==_virtualBackgroundType_${t}`) }), token);
+  p.page.evaluate(
+    (t) => ({
+      enabled: localStorage.getItem(`nextcloud_per_dGFsaw==_virtualBackgroundEnabled_${t}`),
+      type: localStorage.getItem(`nextcloud_per_dGFsaw==_virtualBackgroundType_${t}`),
+    }),
+    token,
+  );
 const SELECTED = /background-editor__element--selected/;
 
 /** Opens the Backgrounds tab of the open dialog and chooses Blur. */
@@ -328,9 +339,7 @@ test.describe('blur-assets-missing', () => {
     await expect(dialog.getByRole('button', { name: 'Blur' })).not.toHaveAttribute('aria-pressed');
     const log = a.console.join('\n');
     expect(log).toContain('wasm streaming compile failed');
-    expect(log).toContain(
-      'JitsiStreamBackgroundEffect.worker: tflite compilation failed. The web server may not be properly configured to send wasm and/or tflite files.',
-    );
+    expect(log).toContain('JitsiStreamBackgroundEffect.worker: tflite compilation failed. The web server may not be properly configured to send wasm and/or tflite files.');
     await a.context.close();
   });
 });
@@ -356,7 +365,10 @@ test.describe('signaling-broken', () => {
     for (const p of [a, b]) {
       p.page.on('response', (r) => {
         if (!isPoll(r.request())) return;
-        void r.json().then((j: { ocs: { data: { type: string }[] } }) => delivered.push(...j.ocs.data.filter((m) => m.type === 'message')), () => {});
+        void r.json().then(
+          (j: { ocs: { data: { type: string }[] } }) => delivered.push(...j.ocs.data.filter((m) => m.type === 'message')),
+          () => {},
+        );
       });
     }
     await enterCall(b, 'Join call');
@@ -388,7 +400,9 @@ test.describe('turn-blocked', () => {
     const errors = (p: Participant) => p.page.evaluate(() => (window as unknown as { __pcErrors: { errorCode: number; url: string }[] }).__pcErrors);
     for (const p of [a, b]) {
       // The offerer's peer gathers at once; the answerer's once the offer arrived.
-      await expect.poll(async () => (await errors(p)).filter((e) => e.errorCode === 701 && /^turn:.*transport=udp/.test(e.url)).length, { timeout: GATHERING_TIMEOUT_MS }).toBeGreaterThan(0);
+      await expect
+        .poll(async () => (await errors(p)).filter((e) => e.errorCode === 701 && /^turn:.*transport=udp/.test(e.url)).length, { timeout: GATHERING_TIMEOUT_MS })
+        .toBeGreaterThan(0);
     }
     for (const p of [a, b]) {
       const [pc] = await peers(p);

@@ -6,8 +6,7 @@ import { anonymousCapabilities, userCapabilities } from '../../../src/reference/
 const SAMPLES = new URL('../../../docs/reference/nc32-samples/', import.meta.url);
 
 /** The double's capabilities are those a real Nextcloud 32.0.1 sent (docs/reference/nc32-samples, captured on https://localhost/). */
-const sample = (name: string) =>
-  (JSON.parse(readFileSync(new URL(name, SAMPLES), 'utf8')) as { ocs: { data: { capabilities: Record<string, unknown> } } }).ocs.data.capabilities;
+const sample = (name: string) => (JSON.parse(readFileSync(new URL(name, SAMPLES), 'utf8')) as { ocs: { data: { capabilities: Record<string, unknown> } } }).ocs.data.capabilities;
 
 test('capabilities of a logged-in user match the real Nextcloud 32.0.1 sample (Talk absent there)', () => {
   expect(userCapabilities('https://localhost/')).toEqual(sample('capabilities-alice.json'));

@@ -43,7 +43,9 @@ test.describe('web server', () => {
     const res = await anon.req('GET', 'status.php');
     expect(res.header('content-type')).toBe('application/json');
     expect(res.header('access-control-allow-origin')).toBe('*');
-    expect(res.text).toBe('{"installed":true,"maintenance":false,"needsDbUpgrade":false,"version":"32.0.1.2","versionstring":"32.0.1","edition":"","productname":"Nextcloud","extendedSupport":false}');
+    expect(res.text).toBe(
+      '{"installed":true,"maintenance":false,"needsDbUpgrade":false,"version":"32.0.1.2","versionstring":"32.0.1","edition":"","productname":"Nextcloud","extendedSupport":false}',
+    );
   });
 
   test("Talk's blur files: .wasm as application/wasm with a valid module, .tflite 200 with TFL3", async ({ anon }) => {
@@ -158,7 +160,10 @@ test.describe('OCS', () => {
     }
   });
 
-  test('provisioning API: a disabled account is refused like a wrong password (401), on the login form with "This account is disabled"; each refusal counts one failed login', async ({ platform, alice }) => {
+  test('provisioning API: a disabled account is refused like a wrong password (401), on the login form with "This account is disabled"; each refusal counts one failed login', async ({
+    platform,
+    alice,
+  }) => {
     const admin = Client.for(platform, platform.users.admin);
     const dave = new Client(platform.url, platform.caFile, { user: 'tc-selftest-dave', password: 'a long password 456', displayName: 'Dave', isAdmin: false });
     const browser = Client.for(platform);
@@ -196,7 +201,21 @@ test.describe('web login', () => {
       expect(talk.header('location')).toBe('/login?redirect_url=%2Fapps%2Fspreed%2F');
       const page = await browser.req('GET', 'login?redirect_url=%2Fapps%2Fspreed%2F');
       expect(page.status).toBe(200);
-      for (const s of ['name="login"', 'method="post"', 'action="/login"', 'id="user"', 'name="user"', 'id="password"', 'name="password"', 'Account name or email', '>Password<', 'Log in to Nextcloud', 'name="timezone"', 'name="timezone_offset"', 'aria-label="Show password"']) {
+      for (const s of [
+        'name="login"',
+        'method="post"',
+        'action="/login"',
+        'id="user"',
+        'name="user"',
+        'id="password"',
+        'name="password"',
+        'Account name or email',
+        '>Password<',
+        'Log in to Nextcloud',
+        'name="timezone"',
+        'name="timezone_offset"',
+        'aria-label="Show password"',
+      ]) {
         expect(page.text, s).toContain(s);
       }
       // Nextcloud's template policy: scripts only by nonce, so no WebAssembly on the login page.
@@ -205,7 +224,10 @@ test.describe('web login', () => {
       expect(/<head data-requesttoken="([^"]+)"/.exec(page.text)).not.toBeNull();
 
       // Another site's form is refused even with the right password; so is a missing requesttoken.
-      const foreign = await browser.req('POST', 'login', { headers: { origin: 'https://evil.example' }, form: { user: 'alice', password: platform.users.alice.password, requesttoken: token } });
+      const foreign = await browser.req('POST', 'login', {
+        headers: { origin: 'https://evil.example' },
+        form: { user: 'alice', password: platform.users.alice.password, requesttoken: token },
+      });
       expect(foreign.status).toBe(303);
       expect(foreign.header('location')).toMatch(/^\/login\?direct=1&user=alice/);
       expect((await browser.req('GET', 'login?direct=1&user=alice')).text).toContain('Please try again');
@@ -219,7 +241,10 @@ test.describe('web login', () => {
       expect(again.text).toContain('Wrong login or password.');
 
       const fresh = /name="requesttoken" value="([^"]+)"/.exec(again.text)![1]!;
-      const ok = await browser.req('POST', 'login', { headers: { origin }, form: { user: 'alice', password: platform.users.alice.password, requesttoken: fresh, redirect_url: '/apps/spreed/' } });
+      const ok = await browser.req('POST', 'login', {
+        headers: { origin },
+        form: { user: 'alice', password: platform.users.alice.password, requesttoken: fresh, redirect_url: '/apps/spreed/' },
+      });
       expect(ok.status).toBe(303);
       expect(ok.header('location')).toBe(`${platform.url}apps/spreed/`);
       const app = await browser.req('GET', 'apps/spreed/');
@@ -333,10 +358,13 @@ test.describe('Talk', () => {
     expect((await alice.ocs('POST', `apps/spreed/api/v3/signaling/${token}`, { form: { messages } })).json().ocs.data).toEqual([]);
     let received: { type: string; data: string }[] = [];
     await expect
-      .poll(async () => {
-        received = (await bob.ocs('GET', `apps/spreed/api/v3/signaling/${token}`)).json().ocs.data.filter((m: { type: string }) => m.type === 'message');
-        return received.length;
-      }, { timeout: 10_000 })
+      .poll(
+        async () => {
+          received = (await bob.ocs('GET', `apps/spreed/api/v3/signaling/${token}`)).json().ocs.data.filter((m: { type: string }) => m.type === 'message');
+          return received.length;
+        },
+        { timeout: 10_000 },
+      )
       .toBe(1);
     expect(JSON.parse(received[0]!.data)).toMatchObject({ ...offer, from: aliceSession });
   });
@@ -364,7 +392,13 @@ test.describe('Talk', () => {
         () => 0,
         (e: { code?: number }) => e.code ?? -1,
       );
-    const variants = [['-p', '443'], ['-p', '443', '-t'], ['-p', '443', '-t', '-S'], ['-p', '3478'], ['-p', '3478', '-t', '-S']];
+    const variants = [
+      ['-p', '443'],
+      ['-p', '443', '-t'],
+      ['-p', '443', '-t', '-S'],
+      ['-p', '3478'],
+      ['-p', '3478', '-t', '-S'],
+    ];
     const codes = await Promise.all(variants.map((v) => uclient(v, turn.credential)));
     variants.forEach((v, i) => expect(codes[i], `turnutils_uclient ${v.join(' ')} allocates with Talk's credentials`).toBe(0));
     expect(await uclient(['-p', '443'], 'wrong'), 'a wrong credential is refused').not.toBe(0);
@@ -372,7 +406,11 @@ test.describe('Talk', () => {
 
   test("coturn's TLS listener (turns:) presents a certificate of the instance CA for the TURN address and name, on 443 and 3478", async ({ platform }) => {
     const ca = readFileSync(platform.caFile, 'utf8');
-    for (const [port, servername] of [[443, undefined], [3478, undefined], [443, platform.turn.name]] as const) {
+    for (const [port, servername] of [
+      [443, undefined],
+      [3478, undefined],
+      [443, platform.turn.name],
+    ] as const) {
       const reply = await new Promise<number>((resolve, reject) => {
         const socket = tls.connect({ host: platform.turn.host, port, ca, ...(servername ? { servername } : {}) }, () => socket.write(stunBindingRequest().packet));
         socket.once('data', (d: Buffer) => {

@@ -107,7 +107,10 @@ export async function referenceState(platform: ReferencePlatform): Promise<Recor
 
 export async function netnsList(): Promise<string[]> {
   const { stdout } = await execFileP('ip', ['netns', 'list']);
-  return stdout.split('\n').map((l) => l.split(' ')[0]!).filter(Boolean);
+  return stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0]!)
+    .filter(Boolean);
 }
 
 /** Processes whose command line mentions `needle` (e.g. an instance work dir). */

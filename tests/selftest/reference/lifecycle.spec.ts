@@ -44,7 +44,10 @@ test.afterAll(() => {
 });
 
 /** Starts owner-child.ts and resolves with what it printed once its platform is up. */
-async function startOwner(runId: string, workDir: string): Promise<{ child: ChildProcess; index: number; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> }> {
+async function startOwner(
+  runId: string,
+  workDir: string,
+): Promise<{ child: ChildProcess; index: number; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'good', runId, workDir], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const line = await new Promise<string>((resolve, reject) => {
@@ -156,8 +159,14 @@ test('stop() ends waiting long polls at once instead of waiting out their 30 s',
     const token = (await alice.ocs('POST', 'apps/spreed/api/v4/room', { form: { roomType: '2', roomName: 'tc-selftest polls' } })).json().ocs.data.token as string;
     await alice.ocs('POST', `apps/spreed/api/v4/room/${token}/participants/active`);
     const polls = [
-      alice.ocs('GET', `apps/spreed/api/v1/chat/${token}?lookIntoFuture=1&lastKnownMessageId=999999&timeout=30`).then((r) => r.status, () => 'closed'),
-      alice.ocs('GET', `apps/spreed/api/v3/signaling/${token}`).then((r) => r.status, () => 'closed'),
+      alice.ocs('GET', `apps/spreed/api/v1/chat/${token}?lookIntoFuture=1&lastKnownMessageId=999999&timeout=30`).then(
+        (r) => r.status,
+        () => 'closed',
+      ),
+      alice.ocs('GET', `apps/spreed/api/v3/signaling/${token}`).then(
+        (r) => r.status,
+        () => 'closed',
+      ),
     ];
     // Let both polls reach their waiting loop (the signaling one first drains its join refresh).
     await new Promise((r) => setTimeout(r, 1_500));

@@ -61,7 +61,7 @@ test.describe('first-run wizard', () => {
     await platform?.stop();
   });
 
-  test('covers a fresh user\'s pages and takes their clicks until closed; the close is a DELETE with the request token, stored per user', async () => {
+  test("covers a fresh user's pages and takes their clicks until closed; the close is a DELETE with the request token, stored per user", async () => {
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     const page = await context.newPage();
     await login(page, platform, platform.users.bob, 'apps/dashboard/');
@@ -74,7 +74,10 @@ test.describe('first-run wizard', () => {
     const err = await page
       .getByRole('heading', { name: 'Dashboard' })
       .click({ timeout: 2_000 })
-      .then(() => null, (e: Error) => e.message);
+      .then(
+        () => null,
+        (e: Error) => e.message,
+      );
     expect(err).toMatch(/intercepts pointer events/);
     // What the page exposes for dismissing it from inside (OC global of core's bundle).
     const oc = await page.evaluate(() => {
@@ -119,7 +122,13 @@ for (const ui of ['talk20', 'talk21', 'talk22'] as const) {
     let api: Client;
     let token = '';
     test.beforeAll(async () => {
-      platform = await startReferencePlatform({ profile: 'good', ui, runId: `tc-selftest-ui-${ui}`, workDir: WORK_DIR, log: (l) => process.env.TALK_REFERENCE_DEBUG === '1' && console.log(`${Date.now() % 100000} ${l}`) });
+      platform = await startReferencePlatform({
+        profile: 'good',
+        ui,
+        runId: `tc-selftest-ui-${ui}`,
+        workDir: WORK_DIR,
+        log: (l) => process.env.TALK_REFERENCE_DEBUG === '1' && console.log(`${Date.now() % 100000} ${l}`),
+      });
       browser = await launchChromium();
       api = Client.for(platform, platform.users.alice);
       const created = await api.ocs('POST', 'apps/spreed/api/v4/room', { form: { roomType: '2', roomName: `tc-selftest-ui ${ui}` } });
@@ -181,8 +190,21 @@ for (const ui of ['talk20', 'talk21', 'talk22'] as const) {
       expect((await model).status()).toBe(200);
       // No invented state: no aria-pressed/aria-selected on tiles, no global blur state.
       expect(await tiles.evaluateAll((els) => els.filter((e) => e.hasAttribute('aria-pressed') || e.hasAttribute('aria-selected')).length)).toBe(0);
-      expect(await page.evaluate(() => ({ talk: 'blurState' in ((window as unknown as { OCA?: { Talk?: object } }).OCA?.Talk ?? {}), attr: document.querySelector('[data-blur-state]') !== null }))).toEqual({ talk: false, attr: false });
-      const stored = await page.evaluate((prefix) => Object.fromEntries(Object.keys(localStorage).filter((k) => k.startsWith(prefix)).map((k) => [k.slice(prefix.length), localStorage.getItem(k)])), STORAGE_PREFIX);
+      expect(
+        await page.evaluate(() => ({
+          talk: 'blurState' in ((window as unknown as { OCA?: { Talk?: object } }).OCA?.Talk ?? {}),
+          attr: document.querySelector('[data-blur-state]') !== null,
+        })),
+      ).toEqual({ talk: false, attr: false });
+      const stored = await page.evaluate(
+        (prefix) =>
+          Object.fromEntries(
+            Object.keys(localStorage)
+              .filter((k) => k.startsWith(prefix))
+              .map((k) => [k.slice(prefix.length), localStorage.getItem(k)]),
+          ),
+        STORAGE_PREFIX,
+      );
       expect(stored).toMatchObject({ [`virtualBackgroundEnabled_${token}`]: 'true', [`virtualBackgroundType_${token}`]: 'blur' });
 
       // The dialog's own call button starts the call.
@@ -202,7 +224,7 @@ for (const ui of ['talk20', 'talk21', 'talk22'] as const) {
       await context.close();
     });
 
-    test('without the canvas 2D filter, Backgrounds is offered only where this release\'s VirtualBackground.isSupported() has another way (WebGL, Talk 22)', async () => {
+    test("without the canvas 2D filter, Backgrounds is offered only where this release's VirtualBackground.isSupported() has another way (WebGL, Talk 22)", async () => {
       const p = UI_PROFILES[ui];
       const context = await browser.newContext({ ignoreHTTPSErrors: true });
       // A browser like Safari: no `filter` on the 2D context.
@@ -249,7 +271,8 @@ for (const ui of ['talk20', 'talk21', 'talk22'] as const) {
         await dialog.getByRole('button', { name }).click();
         expect((await joined).status()).toBe(200);
       }
-      const inCall = async () => ((await api.ocs('GET', `apps/spreed/api/v4/room/${token}/participants`)).json().ocs.data as { actorId: string; inCall: number }[]).map((x) => [x.actorId, x.inCall]).sort();
+      const inCall = async () =>
+        ((await api.ocs('GET', `apps/spreed/api/v4/room/${token}/participants`)).json().ocs.data as { actorId: string; inCall: number }[]).map((x) => [x.actorId, x.inCall]).sort();
       await expect.poll(inCall).toEqual([
         ['alice', 7],
         ['bob', 7],
@@ -308,7 +331,7 @@ test.describe('ui-bundle-missing', () => {
     await platform?.stop();
   });
 
-  test('the conversation page loads, but Talk\'s bundle answers 404 and no call button ever appears', async () => {
+  test("the conversation page loads, but Talk's bundle answers 404 and no call button ever appears", async () => {
     const api = Client.for(platform, platform.users.alice);
     const created = await api.ocs('POST', 'apps/spreed/api/v4/room', { form: { roomType: '2', roomName: 'tc-selftest-ui nobundle' } });
     const token = created.json().ocs.data.token as string;

@@ -82,7 +82,20 @@ test.describe('TURN credentials', () => {
 
   test("coturn is configured as Talk documents it, with Talk's denied-peer list re-opened only for the instance's own /24", () => {
     const conf = renderCoturnConfig({ host: '10.213.5.3', secret: 's3cr3t', certFile: '/c', keyFile: '/k', pidFile: '/p', logFile: '/l', userDb: '/d' });
-    for (const line of ['use-auth-secret', 'static-auth-secret=s3cr3t', 'fingerprint', 'listening-ip=10.213.5.3', 'relay-ip=10.213.5.3', 'no-cli', 'no-multicast-peers', 'total-quota=0', 'bps-capacity=0', 'stale-nonce', 'tls-listening-port=443', 'listening-port=3478']) {
+    for (const line of [
+      'use-auth-secret',
+      'static-auth-secret=s3cr3t',
+      'fingerprint',
+      'listening-ip=10.213.5.3',
+      'relay-ip=10.213.5.3',
+      'no-cli',
+      'no-multicast-peers',
+      'total-quota=0',
+      'bps-capacity=0',
+      'stale-nonce',
+      'tls-listening-port=443',
+      'listening-port=3478',
+    ]) {
       expect(conf.split('\n'), line).toContain(line);
     }
     expect(conf).toMatch(/^realm=/m);
@@ -94,7 +107,7 @@ test.describe('TURN credentials', () => {
     expect(conf.split('\n')).toContain('allowed-peer-ip=10.213.5.0-10.213.5.255');
   });
 
-  test('coturn also listens on the restricted address; turn-relay-denied keeps Talk\'s list without re-opening the subnet', () => {
+  test("coturn also listens on the restricted address; turn-relay-denied keeps Talk's list without re-opening the subnet", () => {
     const base = { host: '10.213.5.3', secret: 's', certFile: '/c', keyFile: '/k', pidFile: '/p', logFile: '/l', userDb: '/d' };
     const conf = renderCoturnConfig({ ...base, extraListeningIps: ['10.213.5.5'] }).split('\n');
     expect(conf).toEqual(expect.arrayContaining(['listening-ip=10.213.5.3', 'listening-ip=10.213.5.5', 'relay-ip=10.213.5.3']));
@@ -168,7 +181,12 @@ test.describe('profiles', () => {
 
   test('each fault profile differs from good in exactly its fault', () => {
     const good = PROFILES.good;
-    expect(good).toMatchObject({ talk: { version: '22.0.2' }, nextcloud: { versionString: '32.0.1' }, web: { tls: true, redirectHttp: true, mimeTypes: 'system' }, blurAssets: { wasm: true, tflite: true } });
+    expect(good).toMatchObject({
+      talk: { version: '22.0.2' },
+      nextcloud: { versionString: '32.0.1' },
+      web: { tls: true, redirectHttp: true, mimeTypes: 'system' },
+      blurAssets: { wasm: true, tflite: true },
+    });
     const diff = (name: keyof typeof PROFILES) => {
       const p = PROFILES[name] as unknown as Record<string, unknown>;
       return Object.keys(p).filter((k) => !['name', 'description'].includes(k) && JSON.stringify(p[k]) !== JSON.stringify((good as unknown as Record<string, unknown>)[k]));
@@ -195,7 +213,9 @@ test.describe('PHP-compatible output', () => {
 
   test('OCS XML matches the NC 32 sample for a 997', () => {
     const xml = toOcsXml({ meta: { status: 'failure', statuscode: 997, message: 'Current user is not logged in' }, data: [] });
-    expect(xml).toBe('<?xml version="1.0"?>\n<ocs>\n <meta>\n  <status>failure</status>\n  <statuscode>997</statuscode>\n  <message>Current user is not logged in</message>\n </meta>\n <data/>\n</ocs>\n');
+    expect(xml).toBe(
+      '<?xml version="1.0"?>\n<ocs>\n <meta>\n  <status>failure</status>\n  <statuscode>997</statuscode>\n  <message>Current user is not logged in</message>\n </meta>\n <data/>\n</ocs>\n',
+    );
   });
 });
 
@@ -229,7 +249,9 @@ test.describe('UI profiles', () => {
     expect(parseConfig({}).referenceUi).toBe('talk22');
     expect(parseConfig({ TALK_REFERENCE_UI: 'Talk21' }).referenceUi).toBe('talk21');
     expect(() => parseConfig({ TALK_REFERENCE_UI: 'talk19' })).toThrow(/TALK_REFERENCE_UI must be one of talk20, talk21, talk22 .*got "talk19"/);
-    expect(() => parseConfig({ TALK_REFERENCE_UI: 'talk21', TALK_URL: 'https://cloud.example.com/', TALK_USER: 'u', TALK_PASSWORD: 'p' })).toThrow(/TALK_REFERENCE_UI selects the web UI of the reference platform/);
+    expect(() => parseConfig({ TALK_REFERENCE_UI: 'talk21', TALK_URL: 'https://cloud.example.com/', TALK_USER: 'u', TALK_PASSWORD: 'p' })).toThrow(
+      /TALK_REFERENCE_UI selects the web UI of the reference platform/,
+    );
   });
 
   test('Talk capabilities follow the release: threads only from 22, predefined-backgrounds-v2 from 21.1, upload for users', () => {

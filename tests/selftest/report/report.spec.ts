@@ -2,13 +2,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
-import {
-  FAILURE_CATEGORIES,
-  allure2Categories,
-  allureConfig,
-  allureEnvironment,
-  toProperties,
-} from '../../../src/cli/report.ts';
+import { FAILURE_CATEGORIES, allure2Categories, allureConfig, allureEnvironment, toProperties } from '../../../src/cli/report.ts';
 import type { CertificationReport } from '../../../src/verdict/types.ts';
 import { REPO_ROOT } from '../reporter/inline-project.ts';
 
@@ -53,14 +47,21 @@ test('the Allure environment names the target, Nextcloud and Talk versions, and 
 });
 
 test('environment.properties escapes what Java properties would misread', () => {
-  expect(toProperties([['Browser chromium', 'a=b: c#d'], ['Talk', 'é\nx']])).toBe('Browser\\ chromium=a\\=b\\: c\\#d\nTalk=\\u00e9\\nx\n');
+  expect(
+    toProperties([
+      ['Browser chromium', 'a=b: c#d'],
+      ['Talk', 'é\nx'],
+    ]),
+  ).toBe('Browser\\ chromium=a\\=b\\: c\\#d\nTalk=\\u00e9\\nx\n');
 });
 
 test('the categories tell a platform misconfiguration from an unsupported client and from a suite error', () => {
   expect(FAILURE_CATEGORIES.map((c) => c.name)).toEqual(['Platform misconfiguration', 'Client unsupported', 'Suite error']);
   const misconfig = new RegExp(`^${FAILURE_CATEGORIES[0]!.messageRegex!}$`);
   // What fixtures/check.ts's EvidenceRecorder.require() makes of a failed requirement, as Playwright reports it.
-  expect(misconfig.test('Error: https.tls.valid: the certificate expired\n  expected: chain valid\n  observed: expired\n  fix: renew it\n\nexpect(received).toBe(expected)')).toBe(true);
+  expect(misconfig.test('Error: https.tls.valid: the certificate expired\n  expected: chain valid\n  observed: expired\n  fix: renew it\n\nexpect(received).toBe(expected)')).toBe(
+    true,
+  );
   expect(misconfig.test("TypeError: Cannot read properties of undefined (reading 'x')")).toBe(false);
   expect(misconfig.test('Error: expect(received).toBe(expected) // suite assertion')).toBe(false);
   expect(allure2Categories().map((c) => (c as { name: string }).name)).toEqual(['Platform misconfiguration', 'Suite error']);
@@ -153,7 +154,10 @@ test('shards merge into one certification and one HTML report, and the Allure 3 
     const config = path.join(project, `shard-${shard}.config.ts`);
     writeFileSync(config, TINY_CONFIG(path.join(REPO_ROOT, 'src', 'reporter', 'index.ts'), shardDir, stateFile));
     const run = await runNode([path.join(REPO_ROOT, 'node_modules', '.bin', 'playwright'), 'test', '-c', config, `--shard=${shard}/2`], env);
-    expect(readdirSync(path.join(shardDir, 'blob')).filter((f) => f.endsWith('.zip')), run.output).toHaveLength(1);
+    expect(
+      readdirSync(path.join(shardDir, 'blob')).filter((f) => f.endsWith('.zip')),
+      run.output,
+    ).toHaveLength(1);
     // What CI does with the artifacts: blobs into one folder, every shard's Allure results into one.
     for (const f of readdirSync(path.join(shardDir, 'blob'))) cpSync(path.join(shardDir, 'blob', f), path.join(blobs, `shard-${shard}-${f}`));
     cpSync(path.join(shardDir, 'allure-results'), path.join(merged, 'allure-results'), { recursive: true });

@@ -64,9 +64,7 @@ test.describe('decideCheck', () => {
   });
 
   test("a failed must check takes the evidence's diagnosis and the remedy", () => {
-    const r = decideCheck(
-      run({ definition: def('blur.assets.wasm.served', 'must'), outcome: 'unexpected', attempts: [failed('404 Not Found', 'the .wasm file is not served')] }),
-    );
+    const r = decideCheck(run({ definition: def('blur.assets.wasm.served', 'must'), outcome: 'unexpected', attempts: [failed('404 Not Found', 'the .wasm file is not served')] }));
     expect(r).toMatchObject({ verdict: 'fail', observed: '404 Not Found', diagnosis: 'the .wasm file is not served', remedy: 'remedy of blur.assets.wasm.served' });
   });
 
@@ -77,7 +75,9 @@ test.describe('decideCheck', () => {
 
   test('without a diagnosis, the first line of the error becomes the diagnosis, without colours, cut to 300 characters', () => {
     const long = `\u001b[31mError: ${'x'.repeat(400)}\u001b[39m\n  at somewhere`;
-    const r = decideCheck(run({ definition: def('talk.installed', 'must'), outcome: 'unexpected', attempts: [{ status: 'timedOut', evidence: null, error: long, durationMs: 1 }] }));
+    const r = decideCheck(
+      run({ definition: def('talk.installed', 'must'), outcome: 'unexpected', attempts: [{ status: 'timedOut', evidence: null, error: long, durationMs: 1 }] }),
+    );
     expect(r.verdict).toBe('fail');
     expect(r.diagnosis).toHaveLength(300);
     expect(r.diagnosis).toMatch(/^Error: x+…$/);
@@ -150,7 +150,12 @@ test.describe('decideCheck', () => {
 
   test('a plain skip is not-run with the skip reason', () => {
     const r = decideCheck(
-      run({ definition: def('talk.installed', 'must'), outcome: 'skipped', attempts: [{ status: 'skipped', evidence: null, error: null, durationMs: 1 }], skipReason: 'admin credentials are missing' }),
+      run({
+        definition: def('talk.installed', 'must'),
+        outcome: 'skipped',
+        attempts: [{ status: 'skipped', evidence: null, error: null, durationMs: 1 }],
+        skipReason: 'admin credentials are missing',
+      }),
     );
     expect(r).toMatchObject({ verdict: 'not-run', reason: 'admin credentials are missing' });
   });
@@ -176,7 +181,10 @@ test.describe('decideCheck', () => {
 
   test("the evidence's provenance overrides the definition's", () => {
     const r = decideCheck(
-      run({ definition: def('talk.installed', 'must'), attempts: [{ status: 'passed', evidence: { observed: 'x', provenance: 'inferred', details: {} }, error: null, durationMs: 1 }] }),
+      run({
+        definition: def('talk.installed', 'must'),
+        attempts: [{ status: 'passed', evidence: { observed: 'x', provenance: 'inferred', details: {} }, error: null, durationMs: 1 }],
+      }),
     );
     expect(r.provenance).toBe('inferred');
   });
@@ -193,9 +201,7 @@ test.describe('didNotRunReason', () => {
   test('interrupted, global timeout, max failures, runner skip, never started', () => {
     expect(didNotRunReason({ ...CLEAN, runStatus: 'interrupted' }, false)).toBe('did not run: the run was interrupted');
     expect(didNotRunReason({ ...CLEAN, runStatus: 'timedout' }, true)).toBe('did not run: the run reached its global timeout');
-    expect(didNotRunReason({ ...CLEAN, runStatus: 'failed', maxFailuresReached: 3 }, false)).toBe(
-      'did not run: the run stopped after 3 failed test(s) (maxFailures)',
-    );
+    expect(didNotRunReason({ ...CLEAN, runStatus: 'failed', maxFailuresReached: 3 }, false)).toBe('did not run: the run stopped after 3 failed test(s) (maxFailures)');
     expect(didNotRunReason(CLEAN, true)).toContain('skipped by the runner');
     expect(didNotRunReason(CLEAN, false)).toBe('did not run: the runner never started it');
   });
@@ -359,14 +365,16 @@ test.describe('catalogue coverage, merging and order', () => {
 
 test('a browser record keeps the project name when the engine reports its own', () => {
   const chrome: BrowserRecord = { project: 'chrome', name: 'chrome', version: null, channel: 'chrome', executable: null, notRunReason: null };
-  expect(mergeBrowserRecords([chrome], new Map([['chrome', { name: 'chromium', version: '131.0.6778.85' }]]))).toEqual([
-    { ...chrome, version: '131.0.6778.85' },
-  ]);
+  expect(mergeBrowserRecords([chrome], new Map([['chrome', { name: 'chromium', version: '131.0.6778.85' }]]))).toEqual([{ ...chrome, version: '131.0.6778.85' }]);
 });
 
 test('an empty observed value reads as not observed', () => {
   const r = decideCheck(
-    run({ definition: def('talk.installed', 'must'), outcome: 'unexpected', attempts: [{ status: 'failed', evidence: { observed: '', details: {} }, error: 'Error: boom', durationMs: 1 }] }),
+    run({
+      definition: def('talk.installed', 'must'),
+      outcome: 'unexpected',
+      attempts: [{ status: 'failed', evidence: { observed: '', details: {} }, error: 'Error: boom', durationMs: 1 }],
+    }),
   );
   expect(r).toMatchObject({ observed: 'not observed', diagnosis: 'Error: boom' });
 });

@@ -81,10 +81,7 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1', NO_COLOR: '1', ...extra };
 }
 
-export async function runInlineProject(
-  files: Record<string, string>,
-  opts: { env?: Record<string, string>; args?: string[] } = {},
-): Promise<InlineRun> {
+export async function runInlineProject(files: Record<string, string>, opts: { env?: Record<string, string>; args?: string[] } = {}): Promise<InlineRun> {
   const dir = test.info().outputPath('tiny-project');
   mkdirSync(dir, { recursive: true });
   // ESM like the suite, and the suite's node_modules, so that '@playwright/test' is the runner's own copy.

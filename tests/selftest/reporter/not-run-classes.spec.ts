@@ -1,14 +1,5 @@
 import { expect, test } from '@playwright/test';
-import {
-  type CheckRun,
-  INSTALL_BROWSER,
-  RUN_AGAIN,
-  RUN_EVERYTHING,
-  decideCertification,
-  decideCheck,
-  notEstablishedLine,
-  uncoveredChecks,
-} from '../../../src/verdict/decide.ts';
+import { type CheckRun, INSTALL_BROWSER, RUN_AGAIN, RUN_EVERYTHING, decideCertification, decideCheck, notEstablishedLine, uncoveredChecks } from '../../../src/verdict/decide.ts';
 import { EXIT_CERTIFIED, EXIT_INCOMPLETE, EXIT_NOT_CERTIFIED, parseNotRunNote } from '../../../src/verdict/outcome.ts';
 import type { BrowserRecord, CertificationReport, CheckResult } from '../../../src/verdict/types.ts';
 import { notEstablishedLines } from '../../../src/reporter/format.ts';
@@ -22,7 +13,13 @@ import { CLEAN, def, run } from './check-runs.ts';
 
 const pass = (id: string, project = 'platform'): CheckResult => decideCheck(run({ definition: def(id, 'must'), project, browser: project === 'platform' ? null : project }));
 const fail = (id: string): CheckResult =>
-  decideCheck(run({ definition: def(id, 'must'), outcome: 'unexpected', attempts: [{ status: 'failed', evidence: { observed: 'bad', diagnosis: 'broken', details: {} }, error: 'x', durationMs: 1 }] }));
+  decideCheck(
+    run({
+      definition: def(id, 'must'),
+      outcome: 'unexpected',
+      attempts: [{ status: 'failed', evidence: { observed: 'bad', diagnosis: 'broken', details: {} }, error: 'x', durationMs: 1 }],
+    }),
+  );
 /** A check that called `evidence.notRun(reason, { class, how })`: a skipped attempt with the not-run annotation. */
 const notRun = (id: string, reason: string, note: CheckRun['notRunNote'], project = 'platform', severity: 'must' | 'should' = 'must'): CheckResult =>
   decideCheck(
@@ -96,8 +93,14 @@ test.describe('environment: the place the suite runs from cannot make the check'
   });
 
   test('a Chromium ↔ Firefox call without one of the browsers is an environment limit', () => {
-    const interop = notRun('call.interop', 'the Chromium ↔ Firefox call needs both browsers: no Firefox browser in this run', { class: 'environment', establish: 'install that browser' });
-    expect(decideCertification({ checks: [pass('call.media', 'chromium'), interop], runError: null, runStatus: 'passed' })).toMatchObject({ status: 'certified', exitCode: EXIT_CERTIFIED });
+    const interop = notRun('call.interop', 'the Chromium ↔ Firefox call needs both browsers: no Firefox browser in this run', {
+      class: 'environment',
+      establish: 'install that browser',
+    });
+    expect(decideCertification({ checks: [pass('call.media', 'chromium'), interop], runError: null, runStatus: 'passed' })).toMatchObject({
+      status: 'certified',
+      exitCode: EXIT_CERTIFIED,
+    });
   });
 });
 
@@ -120,7 +123,10 @@ test.describe('incomplete: the check could not be established on what the run ha
   test('a narrowed run (--grep): the checks left out are incomplete with "run the whole certification", exit 3', () => {
     const out = uncoveredChecks([def('https.tls.valid', 'must'), def('load.chat.under-load', 'must')], [pass('https.tls.valid')], [], CLEAN);
     expect(out).toEqual([expect.objectContaining({ id: 'load.chat.under-load', notRunClass: 'incomplete', establish: RUN_EVERYTHING })]);
-    expect(decideCertification({ checks: [pass('https.tls.valid'), ...out], runError: null, runStatus: 'passed' })).toMatchObject({ status: 'incomplete', exitCode: EXIT_INCOMPLETE });
+    expect(decideCertification({ checks: [pass('https.tls.valid'), ...out], runError: null, runStatus: 'passed' })).toMatchObject({
+      status: 'incomplete',
+      exitCode: EXIT_INCOMPLETE,
+    });
   });
 
   test('an interrupted run: the check it was running and those it never reached are incomplete with "run again", exit 3', () => {
@@ -141,7 +147,9 @@ test.describe('incomplete: the check could not be established on what the run ha
       runStatus: 'passed',
     });
     expect(s).toMatchObject({ status: 'incomplete', exitCode: EXIT_INCOMPLETE, mustNotRun: ['call.media (chromium)'] });
-    expect(s.notEstablishedLine).toMatch(/^Not established, so the certification is incomplete: call\.media \(chromium\): no second participant\. Not established from where the suite ran \(does not block\): turn\.relay\.restricted \(chromium\)/);
+    expect(s.notEstablishedLine).toMatch(
+      /^Not established, so the certification is incomplete: call\.media \(chromium\): no second participant\. Not established from where the suite ran \(does not block\): turn\.relay\.restricted \(chromium\)/,
+    );
   });
 });
 
@@ -175,9 +183,7 @@ test('the line groups by reason and how, and is empty when everything was establ
 
 test('"Not established" names an absent browser once, with every check it skipped', () => {
   const absent = 'WebKit is not installed here';
-  const checks = ['https.secure-context', 'blur.wasm.streaming', 'turn.relay.udp'].map((id) =>
-    notRun(id, absent, { class: 'environment', establish: INSTALL_BROWSER }, 'webkit'),
-  );
+  const checks = ['https.secure-context', 'blur.wasm.streaming', 'turn.relay.udp'].map((id) => notRun(id, absent, { class: 'environment', establish: INSTALL_BROWSER }, 'webkit'));
   const s = decideCertification({ checks: [pass('https.tls.valid'), ...checks], runError: null, runStatus: 'passed' });
   expect(s.notEstablished).toHaveLength(3);
   const report = { summary: s } as unknown as CertificationReport;

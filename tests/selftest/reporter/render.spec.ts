@@ -55,7 +55,11 @@ test('a progress line puts the verdict, id, where and observed value on one line
 });
 
 test('the summary table prints each criterion beside the observed value, and the report paths', () => {
-  const text = summaryTable(report([check({ verdict: 'fail', observed: 'expired' })]), { json: 'r/c.json', markdown: 'r/c.md', html: 'r/html/index.html', allure: 'r/allure-results' }, 160);
+  const text = summaryTable(
+    report([check({ verdict: 'fail', observed: 'expired' })]),
+    { json: 'r/c.json', markdown: 'r/c.md', html: 'r/html/index.html', allure: 'r/allure-results' },
+    160,
+  );
   const row = text.split('\n').find((l) => l.includes('https.tls.valid'))!;
   expect(row).toMatch(/✘ fail\s+https\.tls\.valid\s+platform\s+the TLS certificate.*\s+expired\s+TLS handshake verified/);
   expect(text).toContain('NOT CERTIFIED (exit 1): 1 must check(s) failed: https.tls.valid (platform).');
@@ -94,7 +98,14 @@ test('truncate counts characters, not UTF-16 units, and flattens newlines', () =
 });
 
 test('an incomplete run states its outcome and exit code, and lists what was not established and why (issue 12 point 4)', () => {
-  const notRun = check({ id: 'call.media', browser: 'firefox', project: 'firefox', verdict: 'not-run', reason: "could not drive Talk 22.0.2's UI at step join the call", observed: 'not observed' });
+  const notRun = check({
+    id: 'call.media',
+    browser: 'firefox',
+    project: 'firefox',
+    verdict: 'not-run',
+    reason: "could not drive Talk 22.0.2's UI at step join the call",
+    observed: 'not observed',
+  });
   const r = report([check({}), notRun], {
     summary: {
       certified: false,
@@ -117,7 +128,9 @@ test('an incomplete run states its outcome and exit code, and lists what was not
 });
 
 test('the header says "not installed" when Talk is absent, and why there is no version when it is unknown (issue 12 point 10)', () => {
-  const missing = renderMarkdown(report([check({})], { versions: { nextcloud: '32.0.1', talk: null, talkNote: 'not installed (the capabilities have no `spreed` entry)', browsers: [] } }));
+  const missing = renderMarkdown(
+    report([check({})], { versions: { nextcloud: '32.0.1', talk: null, talkNote: 'not installed (the capabilities have no `spreed` entry)', browsers: [] } }),
+  );
   expect(missing).toContain('| Talk | not installed (the capabilities have no `spreed` entry) |');
   expect(missing).not.toContain('| Talk | unknown |');
   // Reports written before talkNote existed still read.

@@ -101,7 +101,17 @@ const wrongPassword = (r: http.ServerResponse) =>
     .end('{"ocs":{"meta":{"status":"failure","statuscode":997,"message":"Unauthorised"},"data":[]}}');
 
 const statusJson = (over: Record<string, unknown> = {}) =>
-  JSON.stringify({ installed: true, maintenance: false, needsDbUpgrade: false, version: '32.0.1.2', versionstring: '32.0.1', edition: '', productname: 'Nextcloud', extendedSupport: false, ...over });
+  JSON.stringify({
+    installed: true,
+    maintenance: false,
+    needsDbUpgrade: false,
+    version: '32.0.1.2',
+    versionstring: '32.0.1',
+    edition: '',
+    productname: 'Nextcloud',
+    extendedSupport: false,
+    ...over,
+  });
 
 const url = (u: string) => ({ TALK_URL: u, TALK_USER: 'alice', TALK_PASSWORD: SECRET, TALK_BROWSERS: 'chromium' });
 
@@ -127,7 +137,10 @@ test.describe('configuration mistakes', () => {
       await runCli({ TALK_LOAD_PARTICIPANTS: '5000', TALK_LOAD_RATE: '100' }),
       /TALK_LOAD_PARTICIPANTS is 5000, above the safety cap of 500; set TALK_LOAD_OVERRIDE_CAPS=1[\s\S]*TALK_LOAD_RATE is 100, above the safety cap of 20/,
     );
-    await expectCleanError(await runCli({ TALK_LOAD_PARTICIPANTS: '50000', TALK_LOAD_OVERRIDE_CAPS: '1' }), /TALK_LOAD_PARTICIPANTS must be a whole number from 1 to 20000, got "50000"/);
+    await expectCleanError(
+      await runCli({ TALK_LOAD_PARTICIPANTS: '50000', TALK_LOAD_OVERRIDE_CAPS: '1' }),
+      /TALK_LOAD_PARTICIPANTS must be a whole number from 1 to 20000, got "50000"/,
+    );
   });
 
   test('a TALK_CA_FILE that is missing or not a certificate is refused', async () => {
@@ -162,7 +175,11 @@ test.describe('targets that are not usable', () => {
   test('a Nextcloud in maintenance mode stops the run before any check, saying what status.php said', async () => {
     const maintenance = await serve((_q, r) => r.writeHead(200, { 'content-type': 'application/json' }).end(statusJson({ maintenance: true })));
     // What index.php answers while maintenance is on (core/templates/update.user.php behind a 503).
-    const maintenancePage = await serve((_q, r) => r.writeHead(503, { 'content-type': 'text/html; charset=UTF-8', 'retry-after': '120' }).end('<html><body><h2>Maintenance mode</h2><p>This Nextcloud instance is currently in maintenance mode, which may take a while.</p></body></html>'));
+    const maintenancePage = await serve((_q, r) =>
+      r
+        .writeHead(503, { 'content-type': 'text/html; charset=UTF-8', 'retry-after': '120' })
+        .end('<html><body><h2>Maintenance mode</h2><p>This Nextcloud instance is currently in maintenance mode, which may take a while.</p></body></html>'),
+    );
     try {
       const run = await runCli(url(maintenance.url));
       await expectCleanError(run, /says "maintenance": true: Nextcloud is in maintenance mode\. Leave it \(`occ maintenance:mode --off`\)/);
@@ -175,10 +192,21 @@ test.describe('targets that are not usable', () => {
   });
 
   test('a 503 or 502 from a proxy in front of Nextcloud says who answered and what to check', async () => {
-    const nginx503 = await serve((_q, r) => r.writeHead(503, { 'content-type': 'text/html', server: 'nginx' }).end('<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>'));
-    const haproxy502 = await serve((_q, r) => r.writeHead(502, { 'content-type': 'text/html' }).end('<html><body><h1>502 Bad Gateway</h1>\nThe server returned an invalid or incomplete response.\n</body></html>'));
+    const nginx503 = await serve((_q, r) =>
+      r
+        .writeHead(503, { 'content-type': 'text/html', server: 'nginx' })
+        .end(
+          '<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center><hr><center>nginx</center></body></html>',
+        ),
+    );
+    const haproxy502 = await serve((_q, r) =>
+      r.writeHead(502, { 'content-type': 'text/html' }).end('<html><body><h1>502 Bad Gateway</h1>\nThe server returned an invalid or incomplete response.\n</body></html>'),
+    );
     try {
-      await expectCleanError(await runCli(url(nginx503.url)), /answered HTTP 503 from "nginx" text\/html: .*503 Service Temporarily Unavailable.*the web server or a proxy in front of Nextcloud could not reach it/);
+      await expectCleanError(
+        await runCli(url(nginx503.url)),
+        /answered HTTP 503 from "nginx" text\/html: .*503 Service Temporarily Unavailable.*the web server or a proxy in front of Nextcloud could not reach it/,
+      );
       await expectCleanError(await runCli(url(haproxy502.url)), /answered HTTP 502 text\/html: .*502 Bad Gateway.*could not reach it \(PHP-FPM down or overloaded/);
     } finally {
       nginx503.close();
@@ -192,7 +220,10 @@ test.describe('targets that are not usable', () => {
       const run = await runCli(url(s.url));
       await expectCleanError(run, /credentials of "alice".*were rejected with HTTP 401.*does not retry/);
       // status.php, then one authenticated request: no retry with the same credentials.
-      expect(s.requests.filter((r) => r.startsWith('/ocs/')), s.requests.join(', ')).toHaveLength(1);
+      expect(
+        s.requests.filter((r) => r.startsWith('/ocs/')),
+        s.requests.join(', '),
+      ).toHaveLength(1);
     } finally {
       s.close();
     }
@@ -210,8 +241,14 @@ test.describe('targets that are not usable', () => {
     const statusThrottled = await serve((_q, r) => r.writeHead(429, { 'content-type': 'text/plain', 'retry-after': '60' }).end('Too Many Requests'));
     try {
       const run = await runCli(url(throttled.url));
-      await expectCleanError(run, /HTTP 429 \(X-Nextcloud-Bruteforce-Throttled: 25600ms\), Nextcloud is throttling this client.*occ security:bruteforce:reset <ip>.*Brute-force IP allowlist/);
-      expect(throttled.requests.filter((r) => r.startsWith('/ocs/')), 'no retry after a 429').toHaveLength(1);
+      await expectCleanError(
+        run,
+        /HTTP 429 \(X-Nextcloud-Bruteforce-Throttled: 25600ms\), Nextcloud is throttling this client.*occ security:bruteforce:reset <ip>.*Brute-force IP allowlist/,
+      );
+      expect(
+        throttled.requests.filter((r) => r.startsWith('/ocs/')),
+        'no retry after a 429',
+      ).toHaveLength(1);
       await expectCleanError(await runCli(url(statusThrottled.url)), /answered HTTP 429 \(Retry-After: 60\).*is throttling this machine.*occ security:bruteforce:reset <ip>/);
     } finally {
       throttled.close();
@@ -229,16 +266,31 @@ test.describe('targets that are not usable', () => {
     // Only the https area: what the verdict needs, and the run stays short.
     const https = ['--', '--grep', '@https'];
     try {
-      expectTlsVerdict(await runCli(url(selfSigned.url), https), /does not verify against the system trust store \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED)[^)]*\): issued by CN=self; .*TALK_CA_FILE/, selfSigned);
+      expectTlsVerdict(
+        await runCli(url(selfSigned.url), https),
+        /does not verify against the system trust store \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED)[^)]*\): issued by CN=self; .*TALK_CA_FILE/,
+        selfSigned,
+      );
       // TALK_CA_FILE naming a CA that did not sign it changes nothing.
       expectTlsVerdict(await runCli({ ...url(selfSigned.url), TALK_CA_FILE: otherPki.caFile }, https), /(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED)/);
       // TALK_CA_FILE holding the self-signed certificate itself: TLS passes, the run gets as far as the login.
       const trusted = await runCli({ ...url(selfSigned.url), TALK_CA_FILE: selfCert.cert });
       await expectCleanError(trusted, /credentials of "alice".*were rejected with HTTP 401/);
       expect(trusted.output).not.toMatch(/TLS certificate/);
-      expectTlsVerdict(await runCli({ ...url(expired.url), TALK_CA_FILE: pki.caFile }, https), /the certificate expired on 2020-01-02T00:00:00\.000Z \(valid from 2020-01-01T00:00:00\.000Z to 2020-01-02/, expired);
-      expectTlsVerdict(await runCli({ ...url(otherHost.url), TALK_CA_FILE: pki.caFile }, https), /the certificate is not for 127\.0\.0\.1: it names only DNS:other\.example/, otherHost);
-      expectTlsVerdict(await runCli({ ...url(otherHost.url), TALK_CA_FILE: otherPki.caFile }, https), /(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\): issued by CN=talk-certify test CA/);
+      expectTlsVerdict(
+        await runCli({ ...url(expired.url), TALK_CA_FILE: pki.caFile }, https),
+        /the certificate expired on 2020-01-02T00:00:00\.000Z \(valid from 2020-01-01T00:00:00\.000Z to 2020-01-02/,
+        expired,
+      );
+      expectTlsVerdict(
+        await runCli({ ...url(otherHost.url), TALK_CA_FILE: pki.caFile }, https),
+        /the certificate is not for 127\.0\.0\.1: it names only DNS:other\.example/,
+        otherHost,
+      );
+      expectTlsVerdict(
+        await runCli({ ...url(otherHost.url), TALK_CA_FILE: otherPki.caFile }, https),
+        /(UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\): issued by CN=talk-certify test CA/,
+      );
     } finally {
       selfSigned.close();
       expired.close();
@@ -309,13 +361,17 @@ platformTest.describe('a real Nextcloud-like target (reference platform)', () =>
 
   platformTest('with TALK_CA_FILE pointing at the right CA, the same target is certified over HTTPS', async ({ platform }) => {
     const { user, password } = platform.users.alice;
-    const run = await runCli(
-      { TALK_URL: platform.url, TALK_CA_FILE: platform.caFile, TALK_USER: user, TALK_PASSWORD: password, TALK_BROWSERS: 'chromium' },
-      ['--', '--grep', '@https'],
-    );
+    const run = await runCli({ TALK_URL: platform.url, TALK_CA_FILE: platform.caFile, TALK_USER: user, TALK_PASSWORD: password, TALK_BROWSERS: 'chromium' }, [
+      '--',
+      '--grep',
+      '@https',
+    ]);
     const report = JSON.parse(readFileSync(path.join(run.reportDir, 'certification.json'), 'utf8')) as { checks: { id: string; verdict: string }[] };
     expect(report.checks.find((c) => c.id === 'https.tls.valid')?.verdict, run.output).toBe('pass');
-    expect(report.checks.filter((c) => c.id.startsWith('https.')).every((c) => c.verdict === 'pass'), run.output).toBe(true);
+    expect(
+      report.checks.filter((c) => c.id.startsWith('https.')).every((c) => c.verdict === 'pass'),
+      run.output,
+    ).toBe(true);
     expect(run.output).not.toContain(password);
   });
 });

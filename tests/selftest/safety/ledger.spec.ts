@@ -17,7 +17,13 @@ test('objects created and not deleted are pending once their run is dead; the cu
   const line = (op: string, kind: string, id: string) =>
     `${JSON.stringify({ op, kind, id, target: T, owner: kind === 'user' ? 'admin' : 'alice', runId: 'tc-dead', pid: deadPid, at: new Date().toISOString() })}\n`;
   const deadFile = path.join(dir, 'tc-dead.jsonl');
-  appendFileSync(deadFile, line('created', 'conversation', 'room1111') + line('created', 'conversation', 'room2222') + line('deleted', 'conversation', 'room1111') + line('created', 'user', 'tc-dead-w0-bob'));
+  appendFileSync(
+    deadFile,
+    line('created', 'conversation', 'room1111') +
+      line('created', 'conversation', 'room2222') +
+      line('deleted', 'conversation', 'room1111') +
+      line('created', 'user', 'tc-dead-w0-bob'),
+  );
   // A line cut by a crash mid-write is ignored.
   appendFileSync(deadFile, '{"op":"created","kind":"conv');
   const pending = pendingObjects(dir, 'tc-current');
@@ -44,6 +50,8 @@ test('an intent without `created` (a run killed mid-request) is pending by its e
       e({ op: 'intent', kind: 'conversation', id: 'tc-killed-w0-c' }) +
       e({ op: 'deleted', kind: 'conversation', id: 'tc-killed-w0-c' }),
   );
-  const pending = pendingObjects(dir).map((p) => `${p.kind}:${p.id}:${p.byName ? 'by-name' : 'by-id'}`).sort();
+  const pending = pendingObjects(dir)
+    .map((p) => `${p.kind}:${p.id}:${p.byName ? 'by-name' : 'by-id'}`)
+    .sort();
   expect(pending).toEqual(['conversation:tc-killed-w0-b:by-name', 'conversation:tokena11:by-id', 'user:tc-killed-w0-7:by-id']);
 });

@@ -26,33 +26,37 @@ test('the page texts map to the right kind, the most specific first', () => {
   expect(classifyLoginPageText('This community release of Nextcloud is unsupported and push notifications are limited. Log in to Nextcloud')).toBeNull();
 });
 
-platformTest.describe('the double\'s login page, driven into each message', () => {
+platformTest.describe("the double's login page, driven into each message", () => {
   platformTest.skip(NOT_ROOT, NOT_ROOT_REASON);
   // The worker's good platform, reset before each test, and its Chromium (tests/selftest/support/platform.ts).
 
   /** Logs in through the page of `platform` in a fresh context of `browser`. */
-  const attemptOn = (browser: Browser, platform: ReferencePlatform) => async function attempt(creds: { user: string; password: string }, prepare?: (page: Page) => Promise<unknown>): Promise<{ result?: Awaited<ReturnType<typeof logInThroughPage>>; error?: unknown; posts: number }> {
-    const context: BrowserContext = await browser.newContext({ ignoreHTTPSErrors: true });
-    try {
-      const page = await context.newPage();
-      let posts = 0;
-      page.on('request', (r) => {
-        if (r.method() === 'POST' && new URL(r.url()).pathname === '/login') posts++;
-      });
-      await prepare?.(page);
-      const started = Date.now();
+  const attemptOn = (browser: Browser, platform: ReferencePlatform) =>
+    async function attempt(
+      creds: { user: string; password: string },
+      prepare?: (page: Page) => Promise<unknown>,
+    ): Promise<{ result?: Awaited<ReturnType<typeof logInThroughPage>>; error?: unknown; posts: number }> {
+      const context: BrowserContext = await browser.newContext({ ignoreHTTPSErrors: true });
       try {
-        const result = await logInThroughPage(page, platform.url, creds, undefined, { timeoutMs: 8_000 });
-        return { result, posts };
-      } catch (error) {
-        // Answered from what the page showed, not after a timeout.
-        if (error instanceof LoginRejectedError) expect(Date.now() - started, 'a message is recognised without waiting for a timeout').toBeLessThan(8_000);
-        return { error, posts };
+        const page = await context.newPage();
+        let posts = 0;
+        page.on('request', (r) => {
+          if (r.method() === 'POST' && new URL(r.url()).pathname === '/login') posts++;
+        });
+        await prepare?.(page);
+        const started = Date.now();
+        try {
+          const result = await logInThroughPage(page, platform.url, creds, undefined, { timeoutMs: 8_000 });
+          return { result, posts };
+        } catch (error) {
+          // Answered from what the page showed, not after a timeout.
+          if (error instanceof LoginRejectedError) expect(Date.now() - started, 'a message is recognised without waiting for a timeout').toBeLessThan(8_000);
+          return { error, posts };
+        }
+      } finally {
+        await context.close();
       }
-    } finally {
-      await context.close();
-    }
-  }
+    };
 
   platformTest('each refusal is reported in words with what to do, after exactly one POST', async ({ platform, chromiumBrowser: browser }) => {
     platformTest.skip(!browser, CHROMIUM_MISSING);
@@ -62,12 +66,16 @@ platformTest.describe('the double\'s login page, driven into each message', () =
     // A bad request token (a session cookie lost on the way) → csrfCheckFailed: "Temporary error" / "Please try again.".
     const badToken = await attempt(alice, (page) =>
       page.route('**/login', (route) =>
-        route.request().method() === 'POST' ? route.continue({ postData: (route.request().postData() ?? '').replace(/requesttoken=[^&]*/, 'requesttoken=not-the-token') }) : route.continue(),
+        route.request().method() === 'POST'
+          ? route.continue({ postData: (route.request().postData() ?? '').replace(/requesttoken=[^&]*/, 'requesttoken=not-the-token') })
+          : route.continue(),
       ),
     );
     expect(badToken.error).toBeInstanceOf(LoginRejectedError);
     expect((badToken.error as LoginRejectedError).kind).toBe('csrf');
-    expect((badToken.error as Error).message).toMatch(/"Temporary error: Please try again\." \(CSRF\/Origin check failed\): "Please try again\."[\s\S]*session cookie did not come back[\s\S]*trusted_domains[\s\S]*Not a password problem/);
+    expect((badToken.error as Error).message).toMatch(
+      /"Temporary error: Please try again\." \(CSRF\/Origin check failed\): "Please try again\."[\s\S]*session cookie did not come back[\s\S]*trusted_domains[\s\S]*Not a password problem/,
+    );
     expect(badToken.posts).toBe(1);
 
     // A foreign Origin (a proxy that rewrites the host, TALK_URL not in trusted_domains) → the same.
@@ -116,7 +124,9 @@ platformTest.describe('the double\'s login page, driven into each message', () =
     for (let i = LOGIN_THROTTLE_MESSAGE_AFTER; i < LOGIN_MAX_FAILURES; i++) await attempt({ user: 'alice', password: `not-her-password-${i}` });
     const blocked = await attempt(alice);
     expect((blocked.error as LoginRejectedError).kind).toBe('throttled');
-    expect((blocked.error as Error).message).toMatch(/because this machine is throttled: "Too many requests" \(the login POST answered HTTP 429\)[\s\S]*occ security:bruteforce:reset <ip>/);
+    expect((blocked.error as Error).message).toMatch(
+      /because this machine is throttled: "Too many requests" \(the login POST answered HTTP 429\)[\s\S]*occ security:bruteforce:reset <ip>/,
+    );
     expect(blocked.posts).toBe(1);
   });
 
@@ -126,12 +136,18 @@ platformTest.describe('the double\'s login page, driven into each message', () =
     // What a proxy answers when Nextcloud behind it is down.
     const r = await attempt(platform.users.alice, (page) =>
       page.route('**/login', (route) =>
-        route.fulfill({ status: 502, contentType: 'text/html', body: '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>' }),
+        route.fulfill({
+          status: 502,
+          contentType: 'text/html',
+          body: '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>',
+        }),
       ),
     );
     expect(r.error).toBeInstanceOf(LoginPageError);
     expect((r.error as LoginPageError).step).toBe('open the login page');
-    expect((r.error as Error).message).toMatch(/never showed Nextcloud's login form \(form\[name="login"\] with input\[name="user"\]\) within 8 s; it shows https:\/\/.*\/login \(HTTP 502\), title "502 Bad Gateway", text "502 Bad Gateway nginx"/);
+    expect((r.error as Error).message).toMatch(
+      /never showed Nextcloud's login form \(form\[name="login"\] with input\[name="user"\]\) within 8 s; it shows https:\/\/.*\/login \(HTTP 502\), title "502 Bad Gateway", text "502 Bad Gateway nginx"/,
+    );
     expect(r.posts).toBe(0);
   });
 });

@@ -97,10 +97,22 @@ test('a certification with failures (traces and screenshots kept) leaks no secre
   const files = filesUnder(run.reportDir);
   const rel = (f: string) => path.relative(run.reportDir, f);
   // Every kind of output is there, so the scan below covers it (not vacuous).
-  expect(files.some((f) => f.endsWith('.zip')), 'a trace was kept').toBe(true);
-  expect(files.some((f) => f.endsWith('.png')), 'a screenshot was kept').toBe(true);
-  expect(files.some((f) => rel(f).startsWith('allure-results')), 'Allure results were written').toBe(true);
-  expect(files.some((f) => rel(f) === path.join('html', 'index.html')), 'the HTML report was written').toBe(true);
+  expect(
+    files.some((f) => f.endsWith('.zip')),
+    'a trace was kept',
+  ).toBe(true);
+  expect(
+    files.some((f) => f.endsWith('.png')),
+    'a screenshot was kept',
+  ).toBe(true);
+  expect(
+    files.some((f) => rel(f).startsWith('allure-results')),
+    'Allure results were written',
+  ).toBe(true);
+  expect(
+    files.some((f) => rel(f) === path.join('html', 'index.html')),
+    'the HTML report was written',
+  ).toBe(true);
   expect(files.some((f) => f.endsWith('certification.json'))).toBe(true);
   expect(contentOf(path.join(run.reportDir, 'html', 'index.html')), 'the HTML report data was unpacked').toContain('"projectNames"');
   const leaks = files.flatMap((f) => {

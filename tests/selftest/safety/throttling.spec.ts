@@ -49,7 +49,10 @@ test('the chat load engine stops at the first 429 and reports throttling with th
     expect(result.counters.throttled).toBe(1);
     // The first participant's join was answered 429; the others (spread over the 2 s ramp-up) and
     // every sender never sent a request.
-    expect(seen.filter((s) => s.includes('/apps/spreed/')), seen.join('\n')).toHaveLength(1);
+    expect(
+      seen.filter((s) => s.includes('/apps/spreed/')),
+      seen.join('\n'),
+    ).toHaveLength(1);
     expect(result.sent.attempted).toBe(0);
   } finally {
     await Promise.all(participants.map((p) => p.http.close()));

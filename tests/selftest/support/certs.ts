@@ -17,7 +17,20 @@ export class TestPki {
     this.openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=talk-certify test CA');
     writeFileSync(
       path.join(this.dir, 'ca.cnf'),
-      ['[ca]', 'default_ca = tc', '[tc]', 'database = index.txt', 'new_certs_dir = .', 'serial = serial', 'default_md = sha256', 'policy = any', 'unique_subject = no', '[any]', 'commonName = supplied', ''].join('\n'),
+      [
+        '[ca]',
+        'default_ca = tc',
+        '[tc]',
+        'database = index.txt',
+        'new_certs_dir = .',
+        'serial = serial',
+        'default_md = sha256',
+        'policy = any',
+        'unique_subject = no',
+        '[any]',
+        'commonName = supplied',
+        '',
+      ].join('\n'),
     );
     writeFileSync(path.join(this.dir, 'index.txt'), '');
     writeFileSync(path.join(this.dir, 'serial'), '1000\n');
@@ -34,13 +47,49 @@ export class TestPki {
     const stamp = (d: Date) => `${d.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
     this.openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-subj', `/CN=${name}`, '-out', `${name}.csr`);
     writeFileSync(path.join(this.dir, `${name}.ext`), `subjectAltName=${san}\n`);
-    this.openssl('ca', '-batch', '-config', 'ca.cnf', '-cert', 'ca.pem', '-keyfile', 'ca.key', '-in', `${name}.csr`, '-out', `${name}.pem`, '-startdate', stamp(start), '-enddate', stamp(end), '-extfile', `${name}.ext`, '-notext');
+    this.openssl(
+      'ca',
+      '-batch',
+      '-config',
+      'ca.cnf',
+      '-cert',
+      'ca.pem',
+      '-keyfile',
+      'ca.key',
+      '-in',
+      `${name}.csr`,
+      '-out',
+      `${name}.pem`,
+      '-startdate',
+      stamp(start),
+      '-enddate',
+      stamp(end),
+      '-extfile',
+      `${name}.ext`,
+      '-notext',
+    );
     return { key: path.join(this.dir, `${name}.key`), cert: path.join(this.dir, `${name}.pem`) };
   }
 
   /** A self-signed certificate (no CA at all). */
   selfSigned(name: string, san: string): { key: string; cert: string } {
-    this.openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.pem`, '-days', '2', '-subj', `/CN=${name}`, '-addext', `subjectAltName=${san}`);
+    this.openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      `${name}.key`,
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      `subjectAltName=${san}`,
+    );
     return { key: path.join(this.dir, `${name}.key`), cert: path.join(this.dir, `${name}.pem`) };
   }
 }

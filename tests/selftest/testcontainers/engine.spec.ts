@@ -4,12 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { ConfigError, parseConfig } from '../../../src/config/index.ts';
-import {
-  ContainerEngineUnavailableError,
-  detectContainerEngine,
-  engineUnavailableMessage,
-  lookForEngine,
-} from '../../../src/targets/testcontainers/engine.ts';
+import { ContainerEngineUnavailableError, detectContainerEngine, engineUnavailableMessage, lookForEngine } from '../../../src/targets/testcontainers/engine.ts';
 import { ROOT } from '../certification/run-certify.ts';
 import { engineStatus } from './engine-status.ts';
 
@@ -26,7 +21,13 @@ test('the lookup names every place an engine could be announced, and the docker 
 
 test('the message says what was looked for, what answered, and what to do', () => {
   const msg = engineUnavailableMessage(
-    { looked: [{ what: 'DOCKER_HOST', found: false, detail: 'unset' }, { what: '/var/run/docker.sock', found: false }], clients: ['/usr/local/bin/docker'] },
+    {
+      looked: [
+        { what: 'DOCKER_HOST', found: false, detail: 'unset' },
+        { what: '/var/run/docker.sock', found: false },
+      ],
+      clients: ['/usr/local/bin/docker'],
+    },
     'Could not find a working container runtime strategy',
   );
   expect(msg).toContain('TALK_TARGET=testcontainers needs a running container engine');
@@ -41,7 +42,10 @@ test('the message says what was looked for, what answered, and what to do', () =
 test('TALK_NEXTCLOUD_VERSION and TALK_TC_REUSE are validated and only belong to the testcontainers target', () => {
   const c = parseConfig({ TALK_TARGET: 'testcontainers' });
   expect(c.testcontainers).toEqual({ nextcloudVersion: '32', reuse: false });
-  expect(parseConfig({ TALK_TARGET: 'testcontainers', TALK_NEXTCLOUD_VERSION: '30.0.4', TALK_TC_REUSE: 'yes' }).testcontainers).toEqual({ nextcloudVersion: '30.0.4', reuse: true });
+  expect(parseConfig({ TALK_TARGET: 'testcontainers', TALK_NEXTCLOUD_VERSION: '30.0.4', TALK_TC_REUSE: 'yes' }).testcontainers).toEqual({
+    nextcloudVersion: '30.0.4',
+    reuse: true,
+  });
   const problems = (env: Record<string, string>) => {
     try {
       parseConfig(env);
@@ -51,7 +55,9 @@ test('TALK_NEXTCLOUD_VERSION and TALK_TC_REUSE are validated and only belong to 
     }
     return '';
   };
-  expect(problems({ TALK_TARGET: 'testcontainers', TALK_NEXTCLOUD_VERSION: '29' })).toContain('TALK_NEXTCLOUD_VERSION must be a Nextcloud release of a supported major (30, 31, 32)');
+  expect(problems({ TALK_TARGET: 'testcontainers', TALK_NEXTCLOUD_VERSION: '29' })).toContain(
+    'TALK_NEXTCLOUD_VERSION must be a Nextcloud release of a supported major (30, 31, 32)',
+  );
   expect(problems({ TALK_TARGET: 'testcontainers', TALK_NEXTCLOUD_VERSION: 'latest' })).toContain('TALK_NEXTCLOUD_VERSION');
   expect(problems({ TALK_TARGET: 'testcontainers', TALK_TC_REUSE: 'maybe' })).toContain('TALK_TC_REUSE must be 1/true/yes or 0/false/no');
   expect(problems({ TALK_TARGET: 'testcontainers', TALK_URL: 'https://cloud.example.com' })).toContain('TALK_URL must be empty with TALK_TARGET=testcontainers');

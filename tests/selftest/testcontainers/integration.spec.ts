@@ -43,8 +43,14 @@ test('the testcontainers platform comes up with Talk, TURN configured through oc
         `apps/spreed/api/v3/signaling/settings?token=${room.data.token}`,
       );
       const turnUrls = settings.data.turnservers.flatMap((t) => t.urls);
-      expect(turnUrls.some((u) => /^turns?:[\d.]+:443\?transport=udp$/.test(u)), turnUrls.join(' ')).toBe(true);
-      expect(turnUrls.some((u) => /^turns:[\d.]+:443\?transport=tcp$/.test(u)), turnUrls.join(' ')).toBe(true);
+      expect(
+        turnUrls.some((u) => /^turns?:[\d.]+:443\?transport=udp$/.test(u)),
+        turnUrls.join(' '),
+      ).toBe(true);
+      expect(
+        turnUrls.some((u) => /^turns:[\d.]+:443\?transport=tcp$/.test(u)),
+        turnUrls.join(' '),
+      ).toBe(true);
       expect(settings.data.stunservers[0]?.urls).toEqual([expect.stringMatching(/^stun:[\d.]+:443$/)]);
     } finally {
       await http.close();

@@ -23,7 +23,7 @@ test('coturn is added as Talk documents it: talk:turn:add --secret … turn,turn
   expect(argv.indexOf('config:app:set spreed stun_servers --value []')).toBeLessThan(argv.indexOf('talk:stun:add 172.18.0.5:443'));
 });
 
-test('MariaDB\'s 4-byte UTF-8 is switched on, and URLs are https behind the proxy', () => {
+test("MariaDB's 4-byte UTF-8 is switched on, and URLs are https behind the proxy", () => {
   expect(argv).toContain('config:system:set mysql.utf8mb4 --type boolean --value true');
   expect(argv).toContain('config:system:set overwrite.cli.url --value https://localhost:40443/');
   expect(argv).toContain('config:system:set overwriteprotocol --value https');

@@ -1,13 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { generateSecrets } from '../../../src/targets/testcontainers/secrets.ts';
-import {
-  type ContainerSpec,
-  LABELS,
-  type PlatformInput,
-  certificateNames,
-  platformSpec,
-  platformUrl,
-} from '../../../src/targets/testcontainers/spec.ts';
+import { type ContainerSpec, LABELS, type PlatformInput, certificateNames, platformSpec, platformUrl } from '../../../src/targets/testcontainers/spec.ts';
 import { fillTemplate } from '../../../src/targets/testcontainers/render.ts';
 import { IMAGES, SUPPORTED_NEXTCLOUD_MAJORS, expectedTalkMajor, nextcloudImage } from '../../../src/targets/testcontainers/versions.ts';
 
@@ -40,7 +33,10 @@ function file(c: ContainerSpec, target: string): string {
 /** `key=value` / bare `key` lines of a coturn configuration, comments dropped. */
 function coturnSettings(conf: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const line of conf.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))) {
+  for (const line of conf
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))) {
     const [k, ...v] = line.split('=');
     out.set(k!, v.join('='));
   }
@@ -63,9 +59,11 @@ test('every image has a pinned tag, and Nextcloud follows TALK_NEXTCLOUD_VERSION
   expect(IMAGES.turn).toMatch(/^coturn\/coturn:/);
 });
 
-test('MariaDB runs with utf8mb4 as the server character set (Talk requirement) and Nextcloud\'s recommended isolation', () => {
+test("MariaDB runs with utf8mb4 as the server character set (Talk requirement) and Nextcloud's recommended isolation", () => {
   const db = container('db');
-  expect(db.command).toEqual(expect.arrayContaining(['--character-set-server=utf8mb4', '--collation-server=utf8mb4_general_ci', '--transaction-isolation=READ-COMMITTED', '--binlog-format=ROW']));
+  expect(db.command).toEqual(
+    expect.arrayContaining(['--character-set-server=utf8mb4', '--collation-server=utf8mb4_general_ci', '--transaction-isolation=READ-COMMITTED', '--binlog-format=ROW']),
+  );
   expect(db.env).toMatchObject({ MARIADB_DATABASE: 'nextcloud', MARIADB_USER: 'nextcloud', MARIADB_PASSWORD: secrets.dbPassword, MARIADB_ROOT_PASSWORD: secrets.dbRootPassword });
   expect(db.wait).toEqual({ kind: 'health' });
   expect(db.healthCheck?.test).toEqual(['CMD', 'healthcheck.sh', '--connect', '--innodb_initialized']);
@@ -92,7 +90,7 @@ test('Nextcloud installs itself against MariaDB, trusts the proxy and generates 
   expect(nc.wait).toMatchObject({ kind: 'log' });
 });
 
-test('the proxy terminates TLS with the suite\'s certificate, redirects HTTP, sends HSTS and outlasts Talk\'s long polls', () => {
+test("the proxy terminates TLS with the suite's certificate, redirects HTTP, sends HSTS and outlasts Talk's long polls", () => {
   const proxy = container('proxy');
   expect(proxy.exposedPorts).toEqual([
     { container: 443, host: 40443, protocol: 'tcp' },

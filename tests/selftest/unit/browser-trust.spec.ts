@@ -11,7 +11,25 @@ let caFile: string;
 test.beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'tc-trust-'));
   caFile = path.join(dir, 'ca.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', path.join(dir, 'ca.key'), '-out', caFile, '-days', '1', '-subj', '/CN=tc trust test CA', '-addext', 'basicConstraints=critical,CA:TRUE']);
+  execFileSync('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    path.join(dir, 'ca.key'),
+    '-out',
+    caFile,
+    '-days',
+    '1',
+    '-subj',
+    '/CN=tc trust test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+  ]);
 });
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -36,7 +36,7 @@ test('every docs/reference/ file a comment cites exists in the repository', () =
   expect(missing).toEqual([]);
 });
 
-test('no source cites files outside the repository (the workplace\'s ../shared)', () => {
+test("no source cites files outside the repository (the workplace's ../shared)", () => {
   const outside = FILES.filter((f) => /\.\.\/shared\/|(?<![\w/-])shared\/(nc32-samples|talk-reference)/.test(readFileSync(f, 'utf8'))).map((f) => path.relative(ROOT, f));
   expect(outside).toEqual([]);
 });

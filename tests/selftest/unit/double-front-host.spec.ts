@@ -54,7 +54,14 @@ async function login(host: string, origin: string): Promise<string> {
   const cookie = (page.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
   const token = /data-requesttoken="([^"]+)"/.exec(page.text)?.[1];
   expect(token, 'the login page carries a requesttoken').toBeTruthy();
-  const form = new URLSearchParams({ user: alice.user, password: alice.password, requesttoken: token!.replace(/&#x2B;|&#43;/g, '+').replace(/&#x2F;|&#47;/g, '/').replace(/&#x3D;|&#61;/g, '=') });
+  const form = new URLSearchParams({
+    user: alice.user,
+    password: alice.password,
+    requesttoken: token!
+      .replace(/&#x2B;|&#43;/g, '+')
+      .replace(/&#x2F;|&#47;/g, '/')
+      .replace(/&#x3D;|&#61;/g, '='),
+  });
   const res = await send('POST', '/index.php/login', { host, origin, cookie, 'content-type': 'application/x-www-form-urlencoded' }, form.toString());
   expect(res.status).toBe(303);
   return String(res.headers.location);
@@ -65,7 +72,7 @@ test('a login through a front with another host name succeeds (Origin is that ho
   expect(to).toMatch(/apps\/dashboard\/$/);
 });
 
-test("a login POST from another site's Origin is still refused with \"Please try again\"", async () => {
+test('a login POST from another site\'s Origin is still refused with "Please try again"', async () => {
   const to = await login('talk.example.org', 'https://evil.example.net');
   expect(to).toMatch(/^\/login\?direct=1/);
 });

@@ -30,7 +30,8 @@ const COVERED_OUTSIDE_THESE_TABLES: Record<string, string> = {
 
 /** Real gaps: no reference profile breaks these yet, and why. */
 const NO_FAULT_PROFILE_YET: Record<string, string> = {
-  'browser.supported': 'the verdict depends on the browser, not the platform: it would need an unsupported browser build installed here (its logic is unit-tested in tests/selftest/unit/browser-support.spec.ts)',
+  'browser.supported':
+    'the verdict depends on the browser, not the platform: it would need an unsupported browser build installed here (its logic is unit-tested in tests/selftest/unit/browser-support.spec.ts)',
   'call.interop': 'needs a fault that breaks only calls between different browser engines (e.g. no codec both offer); none is modelled yet',
   'mobile.web': 'needs a profile whose mobile-sized page fails while the desktop page works; none is modelled yet',
 };
@@ -70,7 +71,14 @@ test('a check without a fault is caught', () => {
   const table: FaultTable = {
     area: 'example',
     rules: {},
-    rows: [{ profile: 'x', run: { browsers: ['chromium'], tags: 'all' }, checks: ['https.tls.valid', 'https.hsts'], expected: { 'https.tls.valid': { verdict: 'fail' }, 'https.hsts': { verdict: 'pass' } } }],
+    rows: [
+      {
+        profile: 'x',
+        run: { browsers: ['chromium'], tags: 'all' },
+        checks: ['https.tls.valid', 'https.hsts'],
+        expected: { 'https.tls.valid': { verdict: 'fail' }, 'https.hsts': { verdict: 'pass' } },
+      },
+    ],
   };
   const broken = brokenBy([table]);
   expect(broken.has('https.tls.valid')).toBe(true);

@@ -17,16 +17,30 @@ test('client URLs are built as Talk builds them (signaling.js Standalone, Manage
 test('backend requests: HMAC-SHA256 over random + body with the shared secret, random of at least 32 characters', () => {
   const random = 'afb6b872ab03e3376b31bf0af601067222ff7990335ca02d327071b73c0119c6';
   const body = '{"type":"auth","auth":{"version":"1.0","params":{"hello":"world"}}}';
-  const checksum = createHmac('sha256', 'secret').update(random + body).digest('hex');
+  const checksum = createHmac('sha256', 'secret')
+    .update(random + body)
+    .digest('hex');
   expect(validBackendRequest('secret', random, checksum, body)).toBe(true);
   expect(validBackendRequest('secret', random, checksum.toUpperCase(), body)).toBe(true);
   expect(validBackendRequest('other secret', random, checksum, body)).toBe(false);
   expect(validBackendRequest('secret', random, checksum, `${body} `)).toBe(false);
-  expect(validBackendRequest('secret', random.slice(0, 31), createHmac('sha256', 'secret').update(random.slice(0, 31) + body).digest('hex'), body)).toBe(false);
+  expect(
+    validBackendRequest(
+      'secret',
+      random.slice(0, 31),
+      createHmac('sha256', 'secret')
+        .update(random.slice(0, 31) + body)
+        .digest('hex'),
+      body,
+    ),
+  ).toBe(false);
 });
 
 test('v1 tickets validate with the ticket secret only; v2 tokens are ES256 JWTs valid 60 s that verify with the published key', () => {
-  const s = makeHpbSecrets({ proxy: 'upgrade', proxyTimeoutS: null, running: true, secret: 'shared', allowed: 'this', mcu: 'janus', advertised: 'https', nextcloudClockSkewS: 0 }, 'https://10.213.9.2/standalone-signaling/');
+  const s = makeHpbSecrets(
+    { proxy: 'upgrade', proxyTimeoutS: null, running: true, secret: 'shared', allowed: 'this', mcu: 'janus', advertised: 'https', nextcloudClockSkewS: 0 },
+    'https://10.213.9.2/standalone-signaling/',
+  );
   const ticket = signalingTicketV1(s.double, 'alice');
   expect(ticket.split(':')).toHaveLength(4);
   expect(validateSignalingTicket(s.double, ticket)).toBe(true);
@@ -40,13 +54,19 @@ test('v1 tickets validate with the ticket secret only; v2 tokens are ES256 JWTs 
   const ok = verify('sha256', Buffer.from(`${h}.${p}`), { key: createPublicKey(s.double.tokenPublicKey), dsaEncoding: 'ieee-p1363' }, Buffer.from(sig!, 'base64url'));
   expect(ok).toBe(true);
   // The wrong-secret fault changes only the shared secret Talk holds.
-  const wrong = makeHpbSecrets({ proxy: 'upgrade', proxyTimeoutS: null, running: true, secret: 'wrong', allowed: 'this', mcu: 'janus', advertised: 'https', nextcloudClockSkewS: 0 }, 'https://x/');
+  const wrong = makeHpbSecrets(
+    { proxy: 'upgrade', proxyTimeoutS: null, running: true, secret: 'wrong', allowed: 'this', mcu: 'janus', advertised: 'https', nextcloudClockSkewS: 0 },
+    'https://x/',
+  );
   expect(wrong.double.secret).not.toBe(wrong.backendSecret);
   expect(s.double.secret).toBe(s.backendSecret);
 });
 
 test('server.conf and the nginx location: the platform Nextcloud as the only backend, the secret, NATS on loopback, WebSocket upgrade unless the fault drops it', () => {
-  const s = makeHpbSecrets({ proxy: 'upgrade', proxyTimeoutS: null, running: true, secret: 'shared', allowed: 'this', mcu: 'janus', advertised: 'https', nextcloudClockSkewS: 0 }, 'https://x/');
+  const s = makeHpbSecrets(
+    { proxy: 'upgrade', proxyTimeoutS: null, running: true, secret: 'shared', allowed: 'this', mcu: 'janus', advertised: 'https', nextcloudClockSkewS: 0 },
+    'https://x/',
+  );
   const conf = renderSignalingConfig(s, 'https://10.213.9.2/');
   expect(conf).toContain('listen = 127.0.0.1:8080');
   expect(conf).toContain(`secret = ${s.backendSecret}`);
@@ -81,7 +101,9 @@ test('server.conf and the nginx location: the platform Nextcloud as the only bac
 test('hpb-http-url and hpb-clock-skew change only what Talk hands clients: an http:// server URL (mixed content on https), tokens issued 180 s ahead', () => {
   const http = makeHpbSecrets(PROFILES['hpb-http-url'].signaling.hpb!, 'https://10.213.9.2/standalone-signaling/');
   expect(http.double.server).toBe('http://10.213.9.2/standalone-signaling/');
-  expect(mixedContent('https://10.213.9.2/', http.double.server)).toMatch(/opens ws:\/\/10\.213\.9\.2\/standalone-signaling\/spreed, which browsers block as mixed content .*must be https:\/\//);
+  expect(mixedContent('https://10.213.9.2/', http.double.server)).toMatch(
+    /opens ws:\/\/10\.213\.9\.2\/standalone-signaling\/spreed, which browsers block as mixed content .*must be https:\/\//,
+  );
   expect(mixedContent('https://10.213.9.2/', 'https://10.213.9.2/standalone-signaling/')).toBeNull();
   expect(mixedContent('https://10.213.9.2/', 'wss://hpb.example/')).toBeNull();
   // An http:// Nextcloud page may use ws:// (no mixed content).

@@ -73,12 +73,15 @@ async function startServer(): Promise<Recorder> {
     }
     if (req.method === 'GET' && p === `apps/spreed/api/v1/chat/${TOKEN}`) {
       // A quiet conversation: held for the poll's timeout, then 304.
-      const t = setTimeout(() => {
-        if (!res.destroyed) {
-          res.writeHead(304);
-          res.end();
-        }
-      }, Number(url.searchParams.get('timeout') ?? 1) * 1000);
+      const t = setTimeout(
+        () => {
+          if (!res.destroyed) {
+            res.writeHead(304);
+            res.end();
+          }
+        },
+        Number(url.searchParams.get('timeout') ?? 1) * 1000,
+      );
       res.on('close', () => clearTimeout(t));
       return;
     }
@@ -120,7 +123,16 @@ test('a run stopped during ramp-up awaits the joins already sent and never sends
   const clients = Array.from({ length: N }, () => new OcsClient(new HttpClient(rec.url), { user: 'alice', password: 'pw' }));
   const stop = new AbortController();
   setTimeout(() => stop.abort(), STOP_AFTER_MS);
-  const result = await runChatLoad({ token: TOKEN, lastKnownMessageId: 0, participants: clients, senders: clients.slice(0, 1), settings, tag: 'cleanup', signal: stop.signal, pollTimeoutS: 1 });
+  const result = await runChatLoad({
+    token: TOKEN,
+    lastKnownMessageId: 0,
+    participants: clients,
+    senders: clients.slice(0, 1),
+    settings,
+    tag: 'cleanup',
+    signal: stop.signal,
+    pollTimeoutS: 1,
+  });
   expect(result.aborted).toMatch(/interrupted/);
   // What the fixture does next: delete the conversation.
   await new OcsClient(new HttpClient(rec.url), { user: 'alice', password: 'pw' }).delete(`apps/spreed/api/v4/room/${TOKEN}`);

@@ -1,13 +1,5 @@
 import { expect, test } from '@playwright/test';
-import {
-  type ChatLoadOutcome,
-  StatusTallies,
-  chatLoadConditions,
-  chatLoadObserved,
-  frontRefusal,
-  nextcloudThrottled,
-  throttledReason,
-} from '../../../src/load/diagnose.ts';
+import { type ChatLoadOutcome, StatusTallies, chatLoadConditions, chatLoadObserved, frontRefusal, nextcloudThrottled, throttledReason } from '../../../src/load/diagnose.ts';
 import { newCounters } from '../../../src/load/stats.ts';
 import { TalkError } from '../../../src/talk/errors.ts';
 

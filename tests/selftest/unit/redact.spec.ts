@@ -10,7 +10,10 @@ test('registered secrets disappear from text, also URL-encoded and JSON-escaped'
 });
 
 test('secret keys and headers are redacted whatever their value; other fields stay', () => {
-  const out = redact({ headers: { Authorization: 'Basic YWxpY2U6eHl6', 'content-type': 'text/html' }, turn: [{ urls: ['turn:h:443'], username: '123:abc', credential: 'c2VjcmV0' }] });
+  const out = redact({
+    headers: { Authorization: 'Basic YWxpY2U6eHl6', 'content-type': 'text/html' },
+    turn: [{ urls: ['turn:h:443'], username: '123:abc', credential: 'c2VjcmV0' }],
+  });
   expect(out.headers.Authorization).toBe(REDACTED);
   expect(out.headers['content-type']).toBe('text/html');
   expect(out.turn[0]!.credential).toBe(REDACTED);
@@ -24,7 +27,14 @@ test('Basic and Bearer credentials are redacted in free text', () => {
 test('traces are scrubbed by structure: cookies, CSRF tokens and session ids go, the rest stays', async () => {
   const { scrubText, REDACTED } = await import('../../../src/reporter/scrub-traces.ts');
   const har = JSON.stringify({
-    request: { url: 'https://cloud.example.com/apps/spreed/', headers: [{ name: 'Cookie', value: 'oc123=s3ss10n; nc_token=abc' }, { name: 'Accept', value: 'text/html' }], cookies: [{ name: 'oc123', value: 's3ss10n' }] },
+    request: {
+      url: 'https://cloud.example.com/apps/spreed/',
+      headers: [
+        { name: 'Cookie', value: 'oc123=s3ss10n; nc_token=abc' },
+        { name: 'Accept', value: 'text/html' },
+      ],
+      cookies: [{ name: 'oc123', value: 's3ss10n' }],
+    },
     response: { headers: [{ name: 'Set-Cookie', value: 'oc123=s3ss10n; path=/' }], body: { sessionId: 'talk-session-id', token: 'abcdefgh' } },
   });
   const out = scrubText(har);

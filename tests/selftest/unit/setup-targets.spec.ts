@@ -9,7 +9,10 @@ import { expect, test } from '@playwright/test';
  * web server, TURN server, firewall tools or HPB. `--list` prints the plan and installs nothing.
  */
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
-const plan = (target: string) => execFileSync('bash', [path.join(ROOT, 'scripts', 'setup.sh'), '--for', target, '--list'], { encoding: 'utf8' }).trim().split(/\s+/);
+const plan = (target: string) =>
+  execFileSync('bash', [path.join(ROOT, 'scripts', 'setup.sh'), '--for', target, '--list'], { encoding: 'utf8' })
+    .trim()
+    .split(/\s+/);
 const REFERENCE_ONLY = ['nginx-light', 'coturn', 'iproute2', 'iptables', 'hpb'];
 
 test('a URL run installs the browsers and the CA tool only', () => {
@@ -25,7 +28,7 @@ test('the reference platform adds its web server, TURN server, network tools and
   expect(plan('testcontainers')).toEqual([...plan('url'), 'openssl']);
 });
 
-test('npm run certify installs npm first and the target\'s packages once the target is known; npm test installs everything', () => {
+test("npm run certify installs npm first and the target's packages once the target is known; npm test installs everything", () => {
   const scripts = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts as Record<string, string>;
   expect(scripts['certify']).toMatch(/^bash scripts\/setup\.sh --npm-only && tsx src\/cli\/certify\.ts$/);
   expect(scripts['test']).toMatch(/^bash scripts\/setup\.sh && /);
@@ -34,6 +37,8 @@ test('npm run certify installs npm first and the target\'s packages once the tar
 });
 
 test('an unknown target or option is refused with the usage', () => {
-  expect(() => execFileSync('bash', [path.join(ROOT, 'scripts', 'setup.sh'), '--for', 'cloud', '--list'], { stdio: 'pipe' })).toThrow(/--for must be all, url, reference or testcontainers/);
+  expect(() => execFileSync('bash', [path.join(ROOT, 'scripts', 'setup.sh'), '--for', 'cloud', '--list'], { stdio: 'pipe' })).toThrow(
+    /--for must be all, url, reference or testcontainers/,
+  );
   expect(() => execFileSync('bash', [path.join(ROOT, 'scripts', 'setup.sh'), '--bogus'], { stdio: 'pipe' })).toThrow(/unknown option --bogus/);
 });

@@ -21,7 +21,18 @@ import ts from 'typescript';
  */
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 const CERT = 'tests/certification';
-const ALLOWED_SRC = ['src/browsers/', 'src/config/', 'src/load/', 'src/redact/', 'src/talk/', 'src/tls/', 'src/turn/', 'src/verdict/', 'src/targets/index.ts', 'src/targets/types.ts'];
+const ALLOWED_SRC = [
+  'src/browsers/',
+  'src/config/',
+  'src/load/',
+  'src/redact/',
+  'src/talk/',
+  'src/tls/',
+  'src/turn/',
+  'src/verdict/',
+  'src/targets/index.ts',
+  'src/targets/types.ts',
+];
 
 function files(dir: string): string[] {
   const abs = path.join(ROOT, dir);
@@ -52,7 +63,8 @@ function importViolation(file: string, spec: string): string | null {
     if (to.endsWith('.spec.ts')) return `imports the spec ${to}: shared logic goes into a module beside the specs`;
     return null;
   }
-  if (to.startsWith('src/reference/') || to.startsWith('src/targets/reference')) return `imports ${to}: the reference platform is behind the target boundary (src/targets/index.ts)`;
+  if (to.startsWith('src/reference/') || to.startsWith('src/targets/reference'))
+    return `imports ${to}: the reference platform is behind the target boundary (src/targets/index.ts)`;
   if (ALLOWED_SRC.some((a) => (a.endsWith('/') ? to.startsWith(a) : to === a))) return null;
   return `imports ${to}, which a check may not (allowed in src/: ${ALLOWED_SRC.join(', ')})`;
 }
@@ -83,9 +95,7 @@ test('fixtures import no check code from tests/certification', () => {
 test('every check module beside the specs is used by a spec of its area', () => {
   // A module nobody imports is logic without a check: dead, or a check whose spec lost it.
   const all = files(CERT);
-  const imported = new Set(
-    all.flatMap((f) => specifiers(readFileSync(path.join(ROOT, f), 'utf8')).map((s) => path.posix.normalize(path.posix.join(path.posix.dirname(f), s)))),
-  );
+  const imported = new Set(all.flatMap((f) => specifiers(readFileSync(path.join(ROOT, f), 'utf8')).map((s) => path.posix.normalize(path.posix.join(path.posix.dirname(f), s)))));
   expect(all.filter((f) => !f.endsWith('.spec.ts') && !imported.has(f))).toEqual([]);
 });
 

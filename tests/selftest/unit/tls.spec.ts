@@ -106,7 +106,9 @@ test.describe('a TLS problem is a verdict with names and dates (issue 12 point 6
       expect(wrongHost).toEqual([expect.stringMatching(/^the certificate is not for 127\.0\.0\.1: it names only DNS:other\.example/)]);
       const old = tlsProblems(await probeTls(expired.url, pki.caFile));
       // Expired: said once with both dates, not a second time as the chain error CERT_HAS_EXPIRED.
-      expect(old).toEqual([expect.stringMatching(/^the certificate expired on 2020-01-02T00:00:00\.000Z \(valid from 2020-01-01T00:00:00\.000Z to 2020-01-02T00:00:00\.000Z; \d+ day\(s\) ago\)$/)]);
+      expect(old).toEqual([
+        expect.stringMatching(/^the certificate expired on 2020-01-02T00:00:00\.000Z \(valid from 2020-01-01T00:00:00\.000Z to 2020-01-02T00:00:00\.000Z; \d+ day\(s\) ago\)$/),
+      ]);
       const untrusted = tlsProblems(await probeTls(good.url));
       expect(untrusted).toEqual([expect.stringMatching(/chain does not verify against the system trust store \(.*\): issued by CN=talk-certify test CA; .*TALK_CA_FILE/)]);
       expect(tlsProblems(await probeTls(good.url, pki.caFile))).toEqual([]);
@@ -132,7 +134,9 @@ test.describe('a TLS problem is a verdict with names and dates (issue 12 point 6
       expect(probe.user).toBeNull();
       expect(probe.talk.installed).toBe(false);
       expect(requests, 'nothing was sent: status.php and the credentials stay unsent').toEqual([]);
-      expect(tlsNotRunReason({ url, tlsInvalid: tlsInvalid! })).toMatch(/^not run: the TLS certificate of 127\.0\.0\.1:\d+ is not valid \(the certificate is not for 127\.0\.0\.1.*\); see https\.tls\.valid/);
+      expect(tlsNotRunReason({ url, tlsInvalid: tlsInvalid! })).toMatch(
+        /^not run: the TLS certificate of 127\.0\.0\.1:\d+ is not valid \(the certificate is not for 127\.0\.0\.1.*\); see https\.tls\.valid/,
+      );
       // Unusable input stays an error: nothing listening is not a certificate verdict.
       await expect(probeTargetOrTls('https://127.0.0.1:9/', undefined)).rejects.toThrow(/connection refused/);
     } finally {
@@ -172,7 +176,7 @@ test.describe('a TLS problem is a verdict with names and dates (issue 12 point 6
 });
 
 test.describe('https.http.redirect probes the http:// URLs a user can reach (issue 12 point 10)', () => {
-  test('port 80 always; TALK_URL\'s own port over http:// too when its https port is not 443', () => {
+  test("port 80 always; TALK_URL's own port over http:// too when its https port is not 443", () => {
     expect(plainHttpUrls('https://cloud.example.com/nextcloud/').map((u) => u.url)).toEqual(['http://cloud.example.com/nextcloud/']);
     expect(plainHttpUrls('https://cloud.example.com:443/').map((u) => u.url)).toEqual(['http://cloud.example.com/']);
     const odd = plainHttpUrls('https://cloud.example.com:8443/nextcloud/');
@@ -185,7 +189,13 @@ test.describe('https.http.redirect probes the http:// URLs a user can reach (iss
     const tlsOnly = await serve('good');
     const plainOnTlsPort = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"installed":true}'));
     // nginx's answer to plain HTTP on an `ssl` listener.
-    const nginxLike = http.createServer((_req, res) => res.writeHead(400, { 'content-type': 'text/html' }).end('<html><head><title>400 The plain HTTP request was sent to HTTPS port</title></head><body><center><h1>400 Bad Request</h1></center><center>The plain HTTP request was sent to HTTPS port</center><hr><center>nginx</center></body></html>'));
+    const nginxLike = http.createServer((_req, res) =>
+      res
+        .writeHead(400, { 'content-type': 'text/html' })
+        .end(
+          '<html><head><title>400 The plain HTTP request was sent to HTTPS port</title></head><body><center><h1>400 Bad Request</h1></center><center>The plain HTTP request was sent to HTTPS port</center><hr><center>nginx</center></body></html>',
+        ),
+    );
     const listen = async (s: http.Server) => {
       await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
       return (s.address() as AddressInfo).port;
@@ -201,7 +211,9 @@ test.describe('https.http.redirect probes the http:// URLs a user can reach (iss
       const bad = await probePlainHttpAll(`https://127.0.0.1:${plainPort}/`);
       expect(bad).toHaveLength(2);
       expect(bad[1]).toMatchObject({ outcome: 'served-plain', status: 200 });
-      expect(plainHttpProblems([bad[1]!])).toEqual([expect.stringMatching(new RegExp(`served over plain HTTP at http://127\\.0\\.0\\.1:${plainPort}/status\\.php \\(HTTP 200\\).*port ${plainPort}, TALK_URL's https port`))]);
+      expect(plainHttpProblems([bad[1]!])).toEqual([
+        expect.stringMatching(new RegExp(`served over plain HTTP at http://127\\.0\\.0\\.1:${plainPort}/status\\.php \\(HTTP 200\\).*port ${plainPort}, TALK_URL's https port`)),
+      ]);
 
       const nginxPort = await listen(nginxLike);
       const refusedByNginx = await probePlainHttpAll(`https://127.0.0.1:${nginxPort}/`);

@@ -14,43 +14,43 @@
 const err = console.warn.bind(console);
 
 async function instantiateWasm(file) {
-	const url = new URL(file, self.location.href).href;
-	const imports = {};
-	if (typeof WebAssembly.instantiateStreaming === 'function') {
-		try {
-			const response = fetch(url, { credentials: 'same-origin' });
-			return await WebAssembly.instantiateStreaming(response, imports);
-		} catch (reason) {
-			err('wasm streaming compile failed: ' + reason);
-			err('falling back to ArrayBuffer instantiation');
-		}
-	}
-	try {
-		const response = await fetch(url, { credentials: 'same-origin' });
-		if (!response.ok) throw "failed to load wasm binary file at '" + url + "'";
-		return await WebAssembly.instantiate(await response.arrayBuffer(), imports);
-	} catch (reason) {
-		err('failed to asynchronously prepare wasm: ' + reason);
-		throw reason;
-	}
+  const url = new URL(file, self.location.href).href;
+  const imports = {};
+  if (typeof WebAssembly.instantiateStreaming === 'function') {
+    try {
+      const response = fetch(url, { credentials: 'same-origin' });
+      return await WebAssembly.instantiateStreaming(response, imports);
+    } catch (reason) {
+      err('wasm streaming compile failed: ' + reason);
+      err('falling back to ArrayBuffer instantiation');
+    }
+  }
+  try {
+    const response = await fetch(url, { credentials: 'same-origin' });
+    if (!response.ok) throw "failed to load wasm binary file at '" + url + "'";
+    return await WebAssembly.instantiate(await response.arrayBuffer(), imports);
+  } catch (reason) {
+    err('failed to asynchronously prepare wasm: ' + reason);
+    throw reason;
+  }
 }
 
 async function makeTFLite(isSimd) {
-	try {
-		const wasm = await instantiateWasm(isSimd ? 'tflite-simd.wasm' : 'tflite.wasm');
-		if (!wasm || !wasm.instance || typeof wasm.instance.exports.probe !== 'function') throw new Error('the wasm module has no probe export');
-		const modelResponse = await fetch(new URL('selfie_segmentation_landscape.tflite', self.location.href).href, { credentials: 'same-origin' });
-		if (!modelResponse.ok) throw new Error('Failed to download tflite model!');
-		const model = await modelResponse.arrayBuffer();
-		if (model.byteLength < 8) throw new Error('tflite model is empty');
-		self.postMessage({ message: 'loaded' });
-	} catch (error) {
-		console.error(error);
-		console.error('JitsiStreamBackgroundEffect.worker: tflite compilation failed. The web server may not be properly configured to send wasm and/or tflite files.');
-		self.postMessage({ message: 'loadFailed' });
-	}
+  try {
+    const wasm = await instantiateWasm(isSimd ? 'tflite-simd.wasm' : 'tflite.wasm');
+    if (!wasm || !wasm.instance || typeof wasm.instance.exports.probe !== 'function') throw new Error('the wasm module has no probe export');
+    const modelResponse = await fetch(new URL('selfie_segmentation_landscape.tflite', self.location.href).href, { credentials: 'same-origin' });
+    if (!modelResponse.ok) throw new Error('Failed to download tflite model!');
+    const model = await modelResponse.arrayBuffer();
+    if (model.byteLength < 8) throw new Error('tflite model is empty');
+    self.postMessage({ message: 'loaded' });
+  } catch (error) {
+    console.error(error);
+    console.error('JitsiStreamBackgroundEffect.worker: tflite compilation failed. The web server may not be properly configured to send wasm and/or tflite files.');
+    self.postMessage({ message: 'loadFailed' });
+  }
 }
 
 self.onmessage = (e) => {
-	if (e.data && e.data.message === 'makeTFLite') void makeTFLite(Boolean(e.data.isSimd));
+  if (e.data && e.data.message === 'makeTFLite') void makeTFLite(Boolean(e.data.isSimd));
 };

@@ -12,18 +12,18 @@
  * wizard does not come back.
  */
 (() => {
-	'use strict';
-	const open = () => {
-		const uid = Math.random().toString(36).slice(2, 9);
-		const mask = document.createElement('div');
-		mask.id = 'firstrunwizard';
-		mask.className = 'modal-mask first-run-wizard modal-mask--dark';
-		mask.setAttribute('role', 'dialog');
-		mask.setAttribute('aria-modal', 'true');
-		mask.setAttribute('aria-labelledby', `modal-name-${uid}`);
-		mask.setAttribute('aria-describedby', `modal-description-${uid}`);
-		mask.style.cssText = 'position: fixed; inset: 0; z-index: 9998; background-color: rgba(0, 0, 0, 0.92); display: block;';
-		mask.innerHTML = `<div class="modal-wrapper modal-wrapper--normal" style="display: flex; align-items: center; justify-content: center; height: 100%;">
+  'use strict';
+  const open = () => {
+    const uid = Math.random().toString(36).slice(2, 9);
+    const mask = document.createElement('div');
+    mask.id = 'firstrunwizard';
+    mask.className = 'modal-mask first-run-wizard modal-mask--dark';
+    mask.setAttribute('role', 'dialog');
+    mask.setAttribute('aria-modal', 'true');
+    mask.setAttribute('aria-labelledby', `modal-name-${uid}`);
+    mask.setAttribute('aria-describedby', `modal-description-${uid}`);
+    mask.style.cssText = 'position: fixed; inset: 0; z-index: 9998; background-color: rgba(0, 0, 0, 0.92); display: block;';
+    mask.innerHTML = `<div class="modal-wrapper modal-wrapper--normal" style="display: flex; align-items: center; justify-content: center; height: 100%;">
 	<div class="modal-container" style="background: #fff; border-radius: 12px; width: min(900px, 100%); position: relative;">
 		<div class="modal-container__content">
 			<div class="first-run-wizard__slideshow" style="padding: 20px; min-height: 400px;">
@@ -45,29 +45,29 @@
 		</div>
 	</div>
 </div>`;
-		let closed = false;
-		const close = () => {
-			if (closed) return;
-			closed = true;
-			mask.remove();
-			// Important: Do not show again automatically (App.vue close()).
-			void fetch(window.OC.generateUrl('/apps/firstrunwizard/wizard'), {
-				method: 'DELETE',
-				credentials: 'same-origin',
-				headers: { requesttoken: window.OC.requestToken, 'X-Requested-With': 'XMLHttpRequest' },
-			})
-				// axios reads the answer.
-				.then((r) => r.text())
-				.catch(() => {});
-		};
-		mask.querySelector('[aria-label="Close"]').addEventListener('click', close);
-		// NcModal closes on Escape.
-		document.addEventListener('keydown', (e) => {
-			if (e.key === 'Escape') close();
-		});
-		document.body.append(mask);
-		mask.querySelector('[aria-label="Close"]').focus();
-	};
-	if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', open);
-	else open();
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      mask.remove();
+      // Important: Do not show again automatically (App.vue close()).
+      void fetch(window.OC.generateUrl('/apps/firstrunwizard/wizard'), {
+        method: 'DELETE',
+        credentials: 'same-origin',
+        headers: { requesttoken: window.OC.requestToken, 'X-Requested-With': 'XMLHttpRequest' },
+      })
+        // axios reads the answer.
+        .then((r) => r.text())
+        .catch(() => {});
+    };
+    mask.querySelector('[aria-label="Close"]').addEventListener('click', close);
+    // NcModal closes on Escape.
+    document.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') close();
+    });
+    document.body.append(mask);
+    mask.querySelector('[aria-label="Close"]').focus();
+  };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', open);
+  else open();
 })();

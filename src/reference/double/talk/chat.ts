@@ -38,7 +38,10 @@ export async function receiveMessages(ctx: Ctx, out: OcsOut): Promise<void> {
     // History: ids below the offset (0 = from the newest), newest first.
     const all = ctx.store.messages.get(room.token) ?? [];
     const offset = lastKnown === 0 ? Number.POSITIVE_INFINITY : lastKnown;
-    const list = all.filter((m) => m.id < offset || (includeLastKnown && m.id === lastKnown)).reverse().slice(0, limit);
+    const list = all
+      .filter((m) => m.id < offset || (includeLastKnown && m.id === lastKnown))
+      .reverse()
+      .slice(0, limit);
     if (list.length === 0) return out.empty(304);
     return out.ok(render(list), 200, lastGiven(list));
   }

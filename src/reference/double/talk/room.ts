@@ -26,9 +26,7 @@ export function createRoom(ctx: Ctx, out: OcsOut): void {
   if (type === ROOM_TYPE.oneToOne) {
     const invite = ctx.store.users.get(ctx.param('invite') ?? '');
     if (!invite || invite.id === user.id) return out.fail(404, '', { error: 'invite' });
-    const existing = [...ctx.store.rooms.values()].find(
-      (r) => r.type === ROOM_TYPE.oneToOne && r.attendees.has(user.id) && r.attendees.has(invite.id),
-    );
+    const existing = [...ctx.store.rooms.values()].find((r) => r.type === ROOM_TYPE.oneToOne && r.attendees.has(user.id) && r.attendees.has(invite.id));
     if (existing) return out.ok(roomJson(ctx, existing, user, null), 200);
     const room = ctx.store.createRoom(ROOM_TYPE.oneToOne, JSON.stringify([user.id, invite.id].sort()), user);
     ctx.store.addAttendee(room, invite, PARTICIPANT.owner);

@@ -46,7 +46,11 @@ export function signalingSettings(ctx: Ctx, out: OcsOut): void {
     ...external,
     stunservers: [{ urls: profile.stun.ports.map((port) => `stun:${turnHost}:${port}`) }],
     // One username for all servers (Config::getTurnSettings).
-    turnservers: turnUrls(profile.turn.unreachable ? unreachableTurnHost(turnHost) : turnHost, profile.turn.servers, TURN_DNS_NAME).map((urls) => ({ urls, username: creds.username, credential: creds.credential })),
+    turnservers: turnUrls(profile.turn.unreachable ? unreachableTurnHost(turnHost) : turnHost, profile.turn.servers, TURN_DNS_NAME).map((urls) => ({
+      urls,
+      username: creds.username,
+      credential: creds.credential,
+    })),
     sipDialinInfo: '',
     federation: null,
   });
