@@ -315,19 +315,13 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
     );
   }
 
-  /**
-   * Failed login-form attempts per client address (Nextcloud's throttler counts per IP, action
-   * `login`). The double applies no delay; it shows what the page shows at those counts: the
-   * throttle text once the delay would exceed 5 s, the 429 page once the maximum is reached
-   * (seen on a real Nextcloud: 9 failed logins answered 303, the next ones 429).
-   */
-  const failuresByAddress = new Map<string, number>();
+  /** The login form's failures are counted per client address (Store.loginFailuresByAddress). */
   function clientAddress(ctx: Ctx): string {
     // Behind the platform's nginx the client is in X-Forwarded-For (the proxy is a trusted proxy).
     return ctx.header('x-forwarded-for').split(',')[0]?.trim() || (ctx.req.socket.remoteAddress ?? '');
   }
   function loginFailures(ctx: Ctx): number {
-    return failuresByAddress.get(clientAddress(ctx)) ?? 0;
+    return ctx.store.loginFailuresByAddress.get(clientAddress(ctx)) ?? 0;
   }
 
   /** An absolute URL on this platform for a `redirect_url`, or null for anything that leaves it. */
@@ -371,12 +365,12 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
     const user = ctx.store.users.get(name) ?? [...ctx.store.users.values()].find((u) => u.email !== '' && u.email === name);
     if (!user || !sameSecret(user.password, ctx.param('password') ?? '')) {
       ctx.store.failedLogins++;
-      failuresByAddress.set(clientAddress(ctx), loginFailures(ctx) + 1);
+      ctx.store.loginFailuresByAddress.set(clientAddress(ctx), loginFailures(ctx) + 1);
       return fail('invalidpassword');
     }
     if (!user.enabled) {
       ctx.store.failedLogins++;
-      failuresByAddress.set(clientAddress(ctx), loginFailures(ctx) + 1);
+      ctx.store.loginFailuresByAddress.set(clientAddress(ctx), loginFailures(ctx) + 1);
       return fail('userdisabled');
     }
     // session_regenerate_id: the pre-login session id stops working.
@@ -421,8 +415,6 @@ export async function startDouble(opts: StartDoubleOptions): Promise<DoubleServe
         return;
       }
       store.reset(startState);
-      // The login page's failures per client address (what Nextcloud's throttler counts for the login form).
-      failuresByAddress.clear();
     }
     ctx.send(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' }, JSON.stringify(store.counts()));
   }

@@ -170,6 +170,13 @@ export class Store {
    * that a rejected login costs exactly one attempt.
    */
   failedLogins = 0;
+  /**
+   * Failed login-form attempts per client address (Nextcloud's throttler counts per IP, action
+   * `login`). The double applies no delay; the login page shows what Nextcloud shows at those
+   * counts: the throttle text once the delay would exceed 5 s, the 429 page once the maximum is
+   * reached (seen on a real Nextcloud: 9 failed logins answered 303, the next ones 429).
+   */
+  readonly loginFailuresByAddress = new Map<string, number>();
   /** Basic logins with a login password verified (password_verify: the expensive part; profile php.passwordHashMs). */
   passwordChecks = 0;
   /** Password hashes running and waiting (the CPU cores they share). */
@@ -347,10 +354,21 @@ export class Store {
     this.signaling.clear();
     this.sessionsByRoom.clear();
     this.failedLogins = 0;
+    this.loginFailuresByAddress.clear();
     this.passwordChecks = 0;
   }
 
-  counts(): { users: number; rooms: number; messages: number; sessions: number; phpSessions: number; signalingMessages: number; longPolls: number; failedLogins: number } {
+  counts(): {
+    users: number;
+    rooms: number;
+    messages: number;
+    sessions: number;
+    phpSessions: number;
+    signalingMessages: number;
+    longPolls: number;
+    failedLogins: number;
+    loginFormFailureAddresses: number;
+  } {
     let messages = 0;
     for (const list of this.messages.values()) messages += list.length;
     let signalingMessages = 0;
@@ -364,6 +382,7 @@ export class Store {
       signalingMessages,
       longPolls: this.longPolls,
       failedLogins: this.failedLogins,
+      loginFormFailureAddresses: this.loginFailuresByAddress.size,
     };
   }
 }

@@ -464,7 +464,9 @@ test.describe('control endpoint', () => {
       await wrong.close();
       expect(await referenceState(platform)).toMatchObject({ users: 2, rooms: 1, sessions: 1 });
       expect((await referenceState(platform)).failedLogins).toBeGreaterThan(0);
-      expect(await resetPlatform(platform)).toEqual(expect.objectContaining({ users: 3, rooms: 0, messages: 0, sessions: 0, signalingMessages: 0, longPolls: 0, failedLogins: 0 }));
+      expect(await resetPlatform(platform)).toEqual(
+        expect.objectContaining({ users: 3, rooms: 0, messages: 0, sessions: 0, signalingMessages: 0, longPolls: 0, failedLogins: 0, loginFormFailureAddresses: 0 }),
+      );
       const bob = Client.for(platform, platform.users.bob);
       expect((await bob.ocs('GET', 'cloud/user')).status, 'bob logs in again with his password').toBe(200);
       await bob.close();
