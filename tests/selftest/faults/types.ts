@@ -15,6 +15,8 @@ export interface Expectation {
   diagnosis?: RegExp;
   reason?: RegExp;
   observed?: RegExp;
+  /** Evidence entries the result must carry (key → value, compared as JSON). */
+  evidence?: Record<string, unknown>;
 }
 
 /** How a certification child run (tests/selftest/certification/run-certify.ts) is narrowed. */
@@ -27,6 +29,10 @@ export interface RunShape {
   projects?: string[];
   /** TALK_REFERENCE_UI; the platform's default (talk22) when absent. */
   ui?: 'talk20' | 'talk21' | 'talk22';
+  /** A title pattern the run greps (`--grep`) instead of `tags`: e.g. one load check of three. */
+  grep?: string;
+  /** More TALK_* variables for the run (e.g. a short load, one worker). */
+  env?: Record<string, string>;
   /** Child-run timeout; CERTIFY_RUN_TIMEOUT_MS when absent. */
   timeoutMs?: number;
 }
@@ -63,12 +69,23 @@ export interface Rules {
   notRunReason?: boolean;
   /** On the good profile, accept run-certify.ts's knownIntermittent() deviation for checks without an expectation. */
   intermittent?: boolean;
+  /**
+   * The run left Nextcloud's brute-force delay for this machine at 0: the check's evidence
+   * `bruteforceBefore`/`bruteforceAfter` (capabilities `bruteforce.delay`) are both 0 (issue 12
+   * point 9: a normal run must not get the operator's own address throttled).
+   */
+  bruteforceUntouched?: boolean;
 }
 
 export interface FaultTable {
   /** The area (and file name under faults/). */
   area: string;
   rules: Rules;
+  /**
+   * The table measures latency: its runs go in the `timing` project (after every browser run, one
+   * at a time: tests/selftest/load/faults.spec.ts), not in faults.spec.ts.
+   */
+  timing?: boolean;
   rows: FaultRow[];
 }
 

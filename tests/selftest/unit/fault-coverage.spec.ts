@@ -23,9 +23,6 @@ const COVERED_OUTSIDE_THESE_TABLES: Record<string, string> = {
   'talk.hpb.room': 'tests/selftest/hpb/profiles.spec.ts',
   'talk.hpb.mcu': 'tests/selftest/hpb/profiles.spec.ts',
   'talk.hpb.idle': 'tests/selftest/hpb/profiles.spec.ts',
-  'load.longpoll.no-starvation': 'tests/selftest/load/profiles.spec.ts',
-  'load.longpoll.not-cut': 'tests/selftest/load/profiles.spec.ts',
-  'load.chat.under-load': 'tests/selftest/load/profiles.spec.ts',
 };
 
 /** Real gaps: no reference profile breaks these yet, and why. */
