@@ -1,5 +1,5 @@
 import { check, test } from '../../../fixtures/index.ts';
-import { externalSignaling } from '../../../fixtures/hpb.ts';
+import { externalSignaling } from './hpb.ts';
 import { HPB_ALLOWED_TIME_OFFSET_S, HPB_OPTIONAL_FEATURES, HPB_REQUIRED_FEATURES, fetchWelcome, mixedContent, tokenIssuedAt } from '../../../src/talk/hpb-client.ts';
 
 const c = check('talk.hpb.welcome');
