@@ -45,5 +45,7 @@ export const PROFILE_NAMES = [
   'hpb-proxy-timeout',
   'hpb-http-url',
   'hpb-clock-skew',
+  'hpb-outdated',
+  'hpb-outdated-backports',
 ] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];

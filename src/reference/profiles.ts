@@ -430,6 +430,22 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
       p.signaling = { mode: 'external', hpb: { ...HPB_OK, allowed: 'other' } };
     },
   ),
+  // Outdated HPBs (issue 13): the releases Debian 12 ships, too old for current Talk (spreed
+  // lib/Signaling/Manager.php isCompatibleSignalingServer: "update required").
+  'hpb-outdated': fault(
+    'hpb-outdated',
+    'The HPB is Debian 12 (bookworm)\'s nextcloud-spreed-signaling 0.4.1: it lacks features Talk requires (hello-v2, federation, incall-all, switchto), so Talk says "update required".',
+    (p) => {
+      p.signaling = { mode: 'external', hpb: { ...HPB_OK, release: '0.4.1' } };
+    },
+  ),
+  'hpb-outdated-backports': fault(
+    'hpb-outdated-backports',
+    'The HPB is bookworm-backports\' nextcloud-spreed-signaling 1.2.4: it lacks the federation feature current Talk requires, so Talk says "update required".',
+    (p) => {
+      p.signaling = { mode: 'external', hpb: { ...HPB_OK, release: '1.2.4' } };
+    },
+  ),
 };
 
 /** The profile, or an error naming the valid ones. */

@@ -102,7 +102,7 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
   const log = opts.log ?? (() => {});
   preflight();
   // Profile hpb and its faults need the signaling server installed (scripts/hpb/install.sh).
-  const hpbUnavailableReason = profile.signaling.hpb ? hpbUnavailable() : null;
+  const hpbUnavailableReason = profile.signaling.hpb ? hpbUnavailable(profile.signaling.hpb.release) : null;
   if (hpbUnavailableReason) throw new ReferencePlatformError('HPB', `Profile ${profile.name} runs the High-Performance Backend, but ${hpbUnavailableReason}`);
   await sweepStaleInstances(log);
   const t0 = Date.now();
@@ -221,7 +221,7 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
     let signaling: ChildProcess | null = null;
     if (hpbSecrets && profile.signaling.hpb?.running) {
       mkdirSync(file('hpb'), { recursive: true });
-      const cmd = hpbCommands(workDir, certs.caFile);
+      const cmd = hpbCommands(workDir, certs.caFile, profile.signaling.hpb.release);
       writeSignalingConfig(cmd.config, hpbSecrets, url, profile.signaling.hpb);
       spawnInNamespace(instance, 'nats-server', cmd.nats, file('logs/nats.log'));
       // The signaling server retries Janus until it answers, and listens only then.

@@ -187,6 +187,12 @@ export interface HelloResult {
   /** The answer to our hello: `hello` with a session id, or `error` with a code. */
   response?: { type: string; sessionId?: string; userId?: string; errorCode?: string; errorMessage?: string; features?: string[] };
   elapsedMs: number;
+  /** Whether our hello went out before the socket closed (Talk's client first waits up to 3 s for the welcome). */
+  helloSent?: boolean;
+  /** The reason of a `bye` the HPB sent on its own (e.g. 0.4.1's `hello_timeout`: no hello within 2 s). */
+  byeReason?: string;
+  /** When the socket closed, ms after it opened, if it closed before the answer. */
+  closedAfterMs?: number;
 }
 
 /**
@@ -229,15 +235,25 @@ export async function helloOverWebSocket(o: {
           }),
         );
       };
+      let openedAt = 0;
       ws.addEventListener('open', () => {
         result.opened = true;
+        openedAt = Date.now();
         setTimeout(sendHello, WELCOME_TIMEOUT_MS);
       });
       ws.addEventListener('error', (ev) => {
         result.error ??= `WebSocket error: ${(ev as unknown as { message?: string }).message ?? 'connection failed'}`;
       });
       ws.addEventListener('close', (ev) => {
-        if (!result.response) result.error ??= `the WebSocket closed (code ${ev.code}${ev.reason ? `, ${ev.reason}` : ''}) before an answer to hello`;
+        if (!result.response) {
+          result.helloSent = helloSent;
+          if (openedAt) result.closedAfterMs = Date.now() - openedAt;
+          result.error ??=
+            `the WebSocket closed (code ${ev.code}${ev.reason ? `, ${ev.reason}` : ''})` +
+            (result.byeReason ? ` after the HPB's bye "${result.byeReason}"` : '') +
+            (result.closedAfterMs !== undefined ? ` ${(result.closedAfterMs / 1000).toFixed(1)} s after it opened` : '') +
+            (helloSent ? ' before an answer to hello' : ' before our hello (Talk waits 3 s for a welcome message first)');
+        }
         finish();
       });
       ws.addEventListener('message', (ev) => {
@@ -248,6 +264,7 @@ export async function helloOverWebSocket(o: {
           sendHello();
           return;
         }
+        if (msg['type'] === 'bye' && msg['id'] === undefined) result.byeReason = String(msg['bye']?.['reason'] ?? '');
         if (msg['id'] !== '1') return;
         if (msg['type'] === 'hello') {
           result.response = {
@@ -285,7 +302,7 @@ export class HpbConnection {
   private ws: WebSocket | null = null;
   private agent: Agent;
   private nextId = 1;
-  private waiters: { match: (m: Record<string, any>) => boolean; resolve: (m: Record<string, any>) => void }[] = [];
+  private waiters: { match: (m: Record<string, any>) => boolean; resolve: (m: Record<string, any>) => void; reject?: (err: Error) => void }[] = [];
   closed: string | null = null;
   /** Close code and when the socket closed (ms since open), once it did. */
   closeCode: number | null = null;
@@ -294,6 +311,8 @@ export class HpbConnection {
   /** WebSocket pings received from the HPB (answered with a pong by undici, RFC 6455 section 5.5.2). */
   pings = 0;
   welcomeFeatures: string[] | null = null;
+  /** The reason of a `bye` the HPB sent on its own (e.g. 0.4.1's `hello_timeout`). */
+  byeReason: string | null = null;
   private onClose: (() => void)[] = [];
   private pingListener = (m: unknown) => {
     if ((m as { websocket?: unknown }).websocket === this.ws) this.pings++;
@@ -317,6 +336,7 @@ export class HpbConnection {
       if (!msg) return;
       this.messages.push(msg);
       if (msg['type'] === 'welcome') this.welcomeFeatures = (msg['welcome']?.['features'] as string[] | undefined) ?? [];
+      if (msg['type'] === 'bye' && msg['id'] === undefined) this.byeReason = String(msg['bye']?.['reason'] ?? '');
       for (const w of [...this.waiters]) {
         if (w.match(msg)) {
           this.waiters.splice(this.waiters.indexOf(w), 1);
@@ -325,10 +345,14 @@ export class HpbConnection {
       }
     });
     ws.addEventListener('close', (ev) => {
-      this.closed = `closed (code ${ev.code}${ev.reason ? `, ${ev.reason}` : ''})`;
       this.closeCode = ev.code;
       this.closedAtMs = Date.now() - this.openedAt;
+      this.closed =
+        `closed (code ${ev.code}${ev.reason ? `, ${ev.reason}` : ''})` +
+        (this.byeReason !== null ? ` after the HPB's bye "${this.byeReason}" ${(this.closedAtMs / 1000).toFixed(1)} s after it opened` : '');
       for (const f of this.onClose.splice(0)) f();
+      // Nothing more can come: waiters learn it now rather than at their timeout.
+      for (const w of this.waiters.splice(0)) w.reject?.(new Error(`the socket ${this.closed}`));
     });
     await new Promise<void>((resolve, reject) => {
       ws.addEventListener(
@@ -348,12 +372,17 @@ export class HpbConnection {
   waitFor(match: (m: Record<string, any>) => boolean, timeoutMs: number): Promise<Record<string, any>> {
     const seen = this.messages.find(match);
     if (seen) return Promise.resolve(seen);
+    if (this.closed) return Promise.reject(new Error(`the socket ${this.closed}`));
     return new Promise((resolve, reject) => {
       const waiter = {
         match,
         resolve: (m: Record<string, any>) => {
           clearTimeout(timer);
           resolve(m);
+        },
+        reject: (err: Error) => {
+          clearTimeout(timer);
+          reject(err);
         },
       };
       const timer = setTimeout(() => {

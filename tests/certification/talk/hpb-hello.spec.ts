@@ -1,6 +1,6 @@
 import { check, test } from '../../../fixtures/index.ts';
-import { externalSignaling } from '../../../fixtures/hpb.ts';
-import { type HelloResult, helloOverWebSocket, tryUpgrade } from '../../../src/talk/hpb-client.ts';
+import { externalSignaling } from './hpb.ts';
+import { type HelloResult, WELCOME_TIMEOUT_MS, helloOverWebSocket, tryUpgrade } from '../../../src/talk/hpb-client.ts';
 
 const c = check('talk.hpb.hello');
 
@@ -29,6 +29,7 @@ test(c.title, c.details, async ({ target, conversations, ocs, evidence }) => {
       response: r.response ? { ...r.response, sessionId: r.response.sessionId ? '(given)' : undefined } : null,
       error: r.error ?? null,
       elapsedMs: r.elapsedMs,
+      ...(r.response ? {} : { helloSent: r.helloSent ?? null, byeReason: r.byeReason ?? null, closedAfterMs: r.closedAfterMs ?? null }),
     });
   }
   evidence.observed(results.map(describe).join('; ') + (v2 ? '' : '; hello 2.0 not offered'));
@@ -49,7 +50,13 @@ test(c.title, c.details, async ({ target, conversations, ocs, evidence }) => {
           (r.response.errorCode === 'token_not_valid_yet' || r.response.errorCode === 'token_expired'
             ? ': the clocks of Nextcloud and the HPB differ (see talk.hpb.welcome); keep both in sync with NTP'
             : '')
-        : `no hello answer to hello ${r.version} (${r.error ?? r.response?.type ?? 'nothing'})`,
+        : `no hello answer to hello ${r.version} (${r.error ?? r.response?.type ?? 'nothing'})` +
+          // Observed with Debian 12's 0.4.1 (profile hpb-outdated): no welcome message, and bye hello_timeout after 2 s.
+          (!r.response && r.helloSent === false && r.welcomeFeatures === null
+            ? `: the HPB sends no welcome message and ends the connection${r.byeReason ? ` (bye "${r.byeReason}")` : ''} before Talk's client sends hello — ` +
+              `Talk's client waits ${WELCOME_TIMEOUT_MS / 1000} s for a welcome first (spreed src/utils/signaling.js welcomeTimeoutMs), so it can never connect; ` +
+              'the HPB is too old for this Talk (see talk.hpb.welcome): update nextcloud-spreed-signaling'
+            : ''),
     ]),
   );
 });

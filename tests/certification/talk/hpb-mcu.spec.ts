@@ -1,5 +1,5 @@
 import { check, test } from '../../../fixtures/index.ts';
-import { externalSignaling } from '../../../fixtures/hpb.ts';
+import { externalSignaling } from './hpb.ts';
 import { fetchWelcome } from '../../../src/talk/hpb-client.ts';
 
 const c = check('talk.hpb.mcu');

@@ -1,5 +1,5 @@
 import { check, test } from '../../../fixtures/index.ts';
-import { externalSignaling } from '../../../fixtures/hpb.ts';
+import { externalSignaling } from './hpb.ts';
 import { HttpClient } from '../../../src/talk/http.ts';
 import { HpbConnection } from '../../../src/talk/hpb-client.ts';
 import { OcsClient } from '../../../src/talk/ocs.ts';

@@ -1,5 +1,5 @@
 import { check, test } from '../../../fixtures/index.ts';
-import { externalSignaling } from '../../../fixtures/hpb.ts';
+import { externalSignaling } from './hpb.ts';
 import { HPB_ALLOWED_TIME_OFFSET_S, HPB_OPTIONAL_FEATURES, HPB_REQUIRED_FEATURES, fetchWelcome, mixedContent, tokenIssuedAt } from '../../../src/talk/hpb-client.ts';
 
 const c = check('talk.hpb.welcome');
@@ -50,7 +50,12 @@ test(c.title, c.details, async ({ target, conversations, ocs, evidence }) => {
   }
   evidence.requireAll([
     [w.version !== undefined, `the welcome JSON has no \`version\` (Talk: "update required"): ${w.body.slice(0, 120)}`],
-    [missing.length === 0, `the HPB lacks features Talk requires: ${missing.join(', ')} (Talk: "update required"; version ${w.version ?? 'unknown'})`],
+    [
+      missing.length === 0,
+      // Talk's setup check words it (spreed lib/SetupCheck/HighPerformanceBackend.php, UPDATE_REQUIRED from Manager.php isCompatibleSignalingServer).
+      `the HPB lacks features Talk requires: ${missing.join(', ')} (Talk: "update required"; version ${w.version ?? 'unknown'}; Talk's setup check: ` +
+        `"Error: Running version: ${w.version ?? 'Could not get version'}; Server needs to be updated to be compatible with this version of Talk")`,
+    ],
     [
       hpbVsNextcloudS === undefined || Math.abs(hpbVsNextcloudS) <= HPB_ALLOWED_TIME_OFFSET_S,
       `the HPB's clock differs from ${nextcloudOffsetS === undefined ? 'ours' : "Nextcloud's (the iat of Talk's hello v2 token)"} by ~${Math.abs(hpbVsNextcloudS ?? 0)} s ` +

@@ -38,7 +38,7 @@ const ALL_CHECKS = catalogueIds(() => true);
  * (no high-performance backend) is a warning by design (talk.signaling.hpb).
  */
 const INTERNAL_SIGNALING: Record<string, Expectation> = { 'talk.signaling.hpb': { verdict: 'warn', diagnosis: /internal signaling/ } };
-/** Issue 13: with internal signaling there is no HPB to test, so the HPB checks are not-applicable (fixtures/hpb.ts). */
+/** Issue 13: with internal signaling there is no HPB to test, so the HPB checks are not-applicable (tests/certification/talk/hpb.ts). */
 Object.assign(INTERNAL_SIGNALING, {
   'talk.hpb.welcome': { verdict: 'not-applicable', reason: /internal signaling/ },
   'talk.hpb.websocket': { verdict: 'not-applicable', reason: /internal signaling/ },

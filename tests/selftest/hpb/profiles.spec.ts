@@ -1,5 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { hpbUnavailable } from '../../../src/reference/hpb.ts';
+import type { ProfileName } from '../../../src/reference/profile-names.ts';
+import { PROFILES } from '../../../src/reference/profiles.ts';
 import type { Verdict } from '../../../src/verdict/types.ts';
 import { type CertifyRun, runCertify } from '../certification/run-certify.ts';
 
@@ -10,7 +12,7 @@ import { type CertifyRun, runCertify } from '../certification/run-certify.ts';
  */
 
 const MINE = ['talk.signaling.hpb', 'talk.hpb.welcome', 'talk.hpb.websocket', 'talk.hpb.hello', 'talk.hpb.room', 'talk.hpb.mcu', 'talk.hpb.idle'];
-type Expectation = { verdict: Verdict; diagnosis?: RegExp; observed?: RegExp };
+type Expectation = { verdict: Verdict; diagnosis?: RegExp; observed?: RegExp; reason?: RegExp };
 
 const NOT_APPLICABLE = { verdict: 'not-applicable' } as const;
 
@@ -120,6 +122,44 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
     profile: 'hpb-no-mcu',
     expected: { 'talk.hpb.mcu': { verdict: 'warn', diagnosis: /announces no MCU: .*mesh/ } },
   },
+  // Debian 12 (bookworm)'s 0.4.1, as observed: welcome version "unreleased" with only audio-video-permissions,
+  // mcu, simulcast; no welcome message on the WebSocket and bye hello_timeout + close 2 s after it opened,
+  // before Talk's client sends hello (it waits 3 s for a welcome).
+  {
+    profile: 'hpb-outdated',
+    exitCode: 1,
+    expected: {
+      'talk.hpb.welcome': {
+        verdict: 'fail',
+        diagnosis:
+          /lacks features Talk requires: federation, incall-all, hello-v2, switchto \(Talk: "update required"; version unreleased; .*"Error: Running version: unreleased; Server needs to be updated/,
+        observed: /HTTP 200, version unreleased, features audio-video-permissions mcu simulcast,/,
+      },
+      'talk.hpb.hello': {
+        verdict: 'fail',
+        diagnosis:
+          /no hello answer to hello 1\.0 \(.*bye "hello_timeout" [12]\.\d s after it opened before our hello.*sends no welcome message .*can never connect; the HPB is too old/,
+        observed: /hello 2\.0 not offered/,
+      },
+      'talk.hpb.room': { verdict: 'fail', diagnosis: /alice could not join the conversation through the HPB at "hello 1\.0: the socket closed .*bye "hello_timeout"/ },
+      'talk.hpb.mcu': { verdict: 'pass', observed: /feature mcu announced \(mcu, simulcast\)/ },
+      'talk.hpb.idle': { verdict: 'not-run', reason: /did not accept hello 1\.0 .*hello_timeout.*see talk\.hpb\.hello/ },
+    },
+  },
+  // bookworm-backports' 1.2.4, as observed: everything but federation (and the optional join-features,
+  // chat-relay, changed-users); no check here needs federation, so hello, room, mcu and idle pass.
+  {
+    profile: 'hpb-outdated-backports',
+    exitCode: 1,
+    expected: {
+      'talk.hpb.welcome': {
+        verdict: 'fail',
+        diagnosis: /lacks features Talk requires: federation \(Talk: "update required"; version 1\.2\.4-[^;]*; .*"Error: Running version: 1\.2\.4-.*; Server needs to be updated/,
+        observed: /HTTP 200, version 1\.2\.4-.*hello-v2.*\(Talk would call an update optional for: join-features, chat-relay, changed-users\)/,
+      },
+      'talk.hpb.hello': { verdict: 'pass', observed: /hello 1\.0: session given for alice; hello 2\.0: session given for alice/ },
+    },
+  },
   // Internal signaling: no HPB to test; talk.signaling.hpb keeps its warning.
   {
     profile: 'good',
@@ -139,7 +179,7 @@ for (const c of CASES) {
   test.describe(`HPB checks on reference profile ${c.profile}`, () => {
     let run: CertifyRun;
     test.beforeAll(async () => {
-      const unavailable = c.profile.startsWith('hpb') ? hpbUnavailable() : null;
+      const unavailable = c.profile.startsWith('hpb') ? hpbUnavailable(PROFILES[c.profile as ProfileName].signaling.hpb?.release) : null;
       if (unavailable) {
         console.log(`[selftest] skipping profile ${c.profile}: ${unavailable}`);
         test.skip(true, `the HPB is not installed here: ${unavailable}`);
@@ -163,6 +203,7 @@ for (const c of CASES) {
         if (check.verdict !== want.verdict) problems.push(`${id}: expected ${want.verdict}, got ${check.verdict} — ${check.diagnosis ?? check.reason ?? check.observed}`);
         else if (want.diagnosis && !want.diagnosis.test(check.diagnosis ?? '')) problems.push(`${id}: diagnosis "${check.diagnosis}" does not match ${want.diagnosis}`);
         if (want.observed && !want.observed.test(check.observed ?? '')) problems.push(`${id}: observed "${check.observed}" does not match ${want.observed}`);
+        if (want.reason && !want.reason.test(check.reason ?? '')) problems.push(`${id}: reason "${check.reason}" does not match ${want.reason}`);
         if (check.verdict === 'not-applicable' && !/internal signaling/.test(check.reason ?? ''))
           problems.push(`${id}: not-applicable without the internal-signaling reason (${check.reason})`);
         if (check.verdict === 'fail' && !check.remedy) problems.push(`${id}: fail without a remedy`);

@@ -1,7 +1,7 @@
 import { createHmac, createPublicKey, verify } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { signalingTicketV1, signalingTokenV2, validBackendRequest, validateSignalingTicket } from '../../../src/reference/double/hpb.ts';
-import { makeHpbSecrets, nginxHpbLocation, renderJanusConfigs, renderSignalingConfig } from '../../../src/reference/hpb.ts';
+import { OUTDATED_HPB, hpbBinary, makeHpbSecrets, nginxHpbLocation, renderJanusConfigs, renderSignalingConfig } from '../../../src/reference/hpb.ts';
 import { PROFILES } from '../../../src/reference/profiles.ts';
 import { hpbBackendUrl, hpbWebSocketUrl, hpbWelcomeUrl, mixedContent, tokenIssuedAt } from '../../../src/talk/hpb-client.ts';
 
@@ -117,4 +117,25 @@ test('hpb-http-url and hpb-clock-skew change only what Talk hands clients: an ht
   expect(Math.abs(iatSkewed! - now - 180)).toBeLessThan(2);
   expect(tokenIssuedAt('not a token')).toBeNull();
   expect(tokenIssuedAt(undefined)).toBeNull();
+});
+
+test('hpb-outdated and hpb-outdated-backports: the working HPB with Debian 12 releases, their own binaries, the secret also in the backend section for 0.4.1', () => {
+  const { release: _hpbRelease, ...working } = PROFILES.hpb.signaling.hpb!;
+  for (const [name, release] of [
+    ['hpb-outdated', '0.4.1'],
+    ['hpb-outdated-backports', '1.2.4'],
+  ] as const) {
+    const hpb = PROFILES[name].signaling.hpb!;
+    expect(hpb.release).toBe(release);
+    const { release: _r, ...rest } = hpb;
+    expect(rest).toEqual(working);
+    expect(hpbBinary(release)).toBe(`${OUTDATED_HPB[release].dir}/root/usr/bin/nextcloud-spreed-signaling-server`);
+    expect(hpbBinary(release)).not.toBe(hpbBinary());
+  }
+  expect(OUTDATED_HPB['0.4.1'].suite).toBe('bookworm');
+  expect(OUTDATED_HPB['1.2.4'].suite).toBe('bookworm-backports');
+  const s = makeHpbSecrets(PROFILES['hpb-outdated'].signaling.hpb!, 'https://10.213.9.2/standalone-signaling/');
+  // 0.4.1 reads [backend] secret only with allowall: the backend's section carries it too.
+  expect(renderSignalingConfig(s, 'https://10.213.9.2/', 'this', 'janus', '0.4.1')).toMatch(/\[nextcloud\]\nurl = https:\/\/10\.213\.9\.2\/\nsecret = [0-9a-f]{64}\n/);
+  expect(renderSignalingConfig(s, 'https://10.213.9.2/', 'this', 'janus')).toMatch(/\[nextcloud\]\nurl = https:\/\/10\.213\.9\.2\/\n\n/);
 });
