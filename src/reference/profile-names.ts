@@ -45,5 +45,6 @@ export const PROFILE_NAMES = [
   'hpb-proxy-timeout',
   'hpb-http-url',
   'hpb-clock-skew',
+  'hpb-janus-down',
 ] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];

@@ -191,6 +191,7 @@ const HPB_OK: Readonly<HpbProfile> = {
   secret: 'shared',
   allowed: 'this',
   mcu: 'janus',
+  janusStoppedAfterStart: false,
   advertised: 'https',
   nextcloudClockSkewS: 0,
 };
@@ -428,6 +429,13 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     "The HPB's `[backend] backends` lists only another Nextcloud: the HPB refuses hellos whose backend URL is this Nextcloud's.",
     (p) => {
       p.signaling = { mode: 'external', hpb: { ...HPB_OK, allowed: 'other' } };
+    },
+  ),
+  'hpb-janus-down': fault(
+    'hpb-janus-down',
+    'Janus stops after the signaling server connected to it: the welcome still announces the feature mcu (set once at start), but no stream can be published or subscribed.',
+    (p) => {
+      p.signaling = { mode: 'external', hpb: { ...HPB_OK, janusStoppedAfterStart: true } };
     },
   ),
 };
