@@ -170,7 +170,9 @@ export function mediaInPage(
     const collectErrors = () => {
       for (const i of [0, 1]) {
         for (const m of state.msgs[i]!.slice(seen[i])) {
-          if (m['type'] === 'error') errors.push(`${i === 0 ? 'publisher' : 'subscriber'}: error ${m['error']?.['code'] ?? '?'} "${m['error']?.['message'] ?? ''}"`);
+          // Each trickled candidate after a refused offer is refused again: every distinct error once.
+          const text = `${i === 0 ? 'publisher' : 'subscriber'}: error ${m['error']?.['code'] ?? '?'} "${m['error']?.['message'] ?? ''}"`;
+          if (m['type'] === 'error' && !errors.includes(text)) errors.push(text);
         }
         seen[i] = state.msgs[i]!.length;
       }
