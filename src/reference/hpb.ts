@@ -40,6 +40,12 @@ export interface HpbProfile {
   /** `janus`: Janus 1.1.2 (bookworm) runs as the MCU (`[mcu] type = janus`); `none`: signaling only. */
   mcu: 'janus' | 'none';
   /**
+   * true (hpb-janus-down): Janus is stopped once the signaling server answers, i.e. after it
+   * connected to Janus and announced the feature `mcu` (hub.go sets it once at start), so only
+   * publishing and subscribing media can show that the MCU is gone.
+   */
+  janusStoppedAfterStart?: boolean;
+  /**
    * The scheme of the HPB URL in Talk's settings: `https` as on the platform; `http` (hpb-http-url)
    * hands clients `http://…/standalone-signaling/`, which Talk's client turns into `ws://` — mixed
    * content on Talk's https pages (the platform's port 80 only redirects to https).

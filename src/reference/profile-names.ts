@@ -47,5 +47,6 @@ export const PROFILE_NAMES = [
   'hpb-clock-skew',
   'hpb-outdated',
   'hpb-outdated-backports',
+  'hpb-janus-down',
 ] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];

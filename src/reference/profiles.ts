@@ -191,6 +191,7 @@ const HPB_OK: Readonly<HpbProfile> = {
   secret: 'shared',
   allowed: 'this',
   mcu: 'janus',
+  janusStoppedAfterStart: false,
   advertised: 'https',
   nextcloudClockSkewS: 0,
 };
@@ -444,6 +445,13 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
     'The HPB is bookworm-backports\' nextcloud-spreed-signaling 1.2.4: it lacks the federation feature current Talk requires, so Talk says "update required".',
     (p) => {
       p.signaling = { mode: 'external', hpb: { ...HPB_OK, release: '1.2.4' } };
+    },
+  ),
+  'hpb-janus-down': fault(
+    'hpb-janus-down',
+    'Janus stops after the signaling server connected to it: the welcome still announces the feature mcu (set once at start), but no stream can be published or subscribed.',
+    (p) => {
+      p.signaling = { mode: 'external', hpb: { ...HPB_OK, janusStoppedAfterStart: true } };
     },
   ),
 };

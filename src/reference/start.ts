@@ -18,7 +18,7 @@ import { Instance, active, installHandlers } from './lifecycle.ts';
 import { SYSTEM_MIME_TYPES, mimeTypesMapWasm, mimeTypesWithoutWasm, renderNginxConfig } from './nginx.ts';
 import { PROFILE_NAMES } from './profile-names.ts';
 import { PROFILES, type Profile } from './profiles.ts';
-import { ReferencePlatformError, preflight, tool } from './system.ts';
+import { ReferencePlatformError, killQuietly, preflight, tool } from './system.ts';
 import { restrictTurnAddress } from './firewall.ts';
 import { HPB_PATH, type HpbSecrets, hpbCommands, hpbUnavailable, makeHpbSecrets, waitHpbWelcome, writeJanusConfigs, writeSignalingConfig } from './hpb.ts';
 import { TURN_DNS_NAME, type WebCertificate, makeCertificates } from './tls.ts';
@@ -75,6 +75,16 @@ function spawnInNamespace(instance: Instance, name: string, argv: string[], logF
   } finally {
     closeSync(fd);
   }
+}
+
+/** Stops a daemon of the instance (SIGTERM, SIGKILL after 5 s) and waits until it is gone. */
+async function stopChild(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null || proc.pid === undefined) return;
+  const gone = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  killQuietly(proc.pid, 'SIGTERM');
+  const timer = setTimeout(() => proc.pid !== undefined && killQuietly(proc.pid, 'SIGKILL'), 5_000);
+  await gone;
+  clearTimeout(timer);
 }
 
 /** Polls `probe` until it is true; fails early when the daemon exits. */
@@ -154,7 +164,7 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
     };
     // External signaling: Talk's HPB settings point at nginx's /standalone-signaling/ on the platform's origin.
     const hpbSecrets: HpbSecrets | null = profile.signaling.hpb ? makeHpbSecrets(profile.signaling.hpb, `${scheme}://${names.webIp}${HPB_PATH}`) : null;
-    if (hpbSecrets) config.hpb = hpbSecrets.double;
+    if (hpbSecrets) config.hpb = { ...hpbSecrets.double, caFile: certs.caFile };
     const store = new Store();
     for (const u of Object.values(users)) store.addUser({ id: u.user, password: u.password, displayName: u.displayName, isAdmin: u.isAdmin });
     try {
@@ -219,6 +229,7 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
 
     // The HPB: NATS, then the signaling server (it retries NATS until it answers).
     let signaling: ChildProcess | null = null;
+    let janus: ChildProcess | null = null;
     if (hpbSecrets && profile.signaling.hpb?.running) {
       mkdirSync(file('hpb'), { recursive: true });
       const cmd = hpbCommands(workDir, certs.caFile, profile.signaling.hpb.release);
@@ -227,7 +238,7 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
       // The signaling server retries Janus until it answers, and listens only then.
       if (profile.signaling.hpb.mcu === 'janus') {
         writeJanusConfigs(cmd.janusDir);
-        spawnInNamespace(instance, 'janus', cmd.janus, file('logs/janus.log'));
+        janus = spawnInNamespace(instance, 'janus', cmd.janus, file('logs/janus.log'));
       }
       signaling = spawnInNamespace(instance, 'signaling', cmd.signaling, file('logs/signaling.log'));
     }
@@ -248,6 +259,8 @@ export async function startReferencePlatform(opts: StartOptions): Promise<Refere
     ]);
     await checkEndToEnd(url, certs.caFile, names, nginxLog, profile.web.certificate ?? 'valid');
     if (signaling) await waitHpbWelcome(`${scheme}://${names.webIp}${HPB_PATH}`, certs.caFile, signaling, file('logs/signaling.log'), READY_TIMEOUT_MS);
+    // Fault hpb-janus-down: the signaling server listens only once Janus answered, so Janus goes now.
+    if (janus && profile.signaling.hpb?.janusStoppedAfterStart) await stopChild(janus);
     // After coturn's readiness probe, which needs its answers.
     if (profile.turn.blockedForClients) await blockTurnForClients(names);
 

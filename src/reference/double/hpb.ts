@@ -1,4 +1,6 @@
 import { createHmac, createPrivateKey, randomBytes, sign, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'undici';
 import type { Ctx } from './context.ts';
 import type { OcsOut, OcsRoute } from './ocs.ts';
 
@@ -21,6 +23,8 @@ export interface DoubleHpbConfig {
   tokenPublicKey: string;
   /** Seconds Nextcloud's clock is ahead of the HPB's (fault hpb-clock-skew): the `time()` of tickets and tokens. */
   clockSkewS: number;
+  /** The CA Nextcloud trusts for its backend requests to the HPB (Talk's "Validate SSL certificate"): the run's CA. */
+  caFile?: string;
 }
 
 /** Nextcloud's `time()` (ITimeFactory), skewed by the profile. */
@@ -138,6 +142,62 @@ function backend(ctx: Ctx, out: OcsOut): void {
       return out.ok({ type: 'room', room: { version: '1.0' } });
     default:
       return out.ok(error('unknown_type', `The given type ${JSON.stringify(message)} is not supported.`));
+  }
+}
+
+/**
+ * BackendNotifier::roomInCallChanged → backendRequest (spreed lib/Signaling/BackendNotifier.php):
+ * `POST <server>/api/v1/room/<token>` with `{type: 'incall', incall: {incall: <flags>, changed, users}}`,
+ * headers `Spreed-Signaling-Random` (64 characters), `Spreed-Signaling-Checksum` = HMAC-SHA256(random + body)
+ * with the shared secret and `Spreed-Signaling-Backend` = Nextcloud's base URL. `changed`/`users` carry
+ * Nextcloud session ids, which the HPB maps to its own sessions (backend_server.go fixupUserSessions);
+ * without this the HPB never learns who is in the call and refuses every `requestoffer`
+ * (hub.go processMcuMessage: "Not allowed to request offer", isInSameCall). Talk logs a failure
+ * and answers the client anyway; so does the double.
+ */
+export async function notifyInCallChanged(ctx: Ctx, roomToken: string, flags: number, changedSessionIds: string[]): Promise<void> {
+  const hpb = ctx.config.hpb;
+  if (!hpb || ctx.config.profile.signaling.mode !== 'external') return;
+  const entry = (s: { sessionId: string; userId: string; inCall: number; lastPing: number }) => {
+    const attendee = ctx.store.rooms.get(roomToken)?.attendees.get(s.userId);
+    return { inCall: s.inCall, lastPing: s.lastPing, sessionId: s.sessionId, participantType: attendee?.participantType ?? 3, userId: s.userId };
+  };
+  const sessions = ctx.store.sessionsOfRoom(roomToken);
+  const body = JSON.stringify({
+    type: 'incall',
+    incall: {
+      incall: flags,
+      changed: sessions.filter((s) => changedSessionIds.includes(s.sessionId)).map(entry),
+      users: sessions.filter((s) => s.inCall !== 0).map(entry),
+    },
+  });
+  const random = randomBytes(48).toString('base64url').slice(0, 64);
+  const url = `${hpb.server
+    .replace(/\/+$/, '')
+    .replace(/^wss:\/\//, 'https://')
+    .replace(/^ws:\/\//, 'http://')}/api/v1/room/${encodeURIComponent(roomToken)}`;
+  const agent = new Agent({ connect: { ...(hpb.caFile ? { ca: readFileSync(hpb.caFile, 'utf8') } : {}), timeout: 5_000 } });
+  try {
+    const res = await request(url, {
+      method: 'POST',
+      dispatcher: agent,
+      headersTimeout: 5_000,
+      bodyTimeout: 5_000,
+      headers: {
+        'content-type': 'application/json',
+        'spreed-signaling-random': random,
+        'spreed-signaling-checksum': createHmac('sha256', hpb.secret)
+          .update(random + body)
+          .digest('hex'),
+        'spreed-signaling-backend': ctx.config.baseUrl,
+      },
+      body,
+    });
+    await res.body.text();
+  } catch {
+    // BackendNotifier::doRequest: "Failed to send message to signaling server" is only logged.
+  } finally {
+    await agent.close();
   }
 }
 

@@ -95,6 +95,27 @@ export const HPB_CHECKS = [
       '`url = ws://127.0.0.1:8188`; the signaling server log shows "Connected to Janus WebRTC Server" when it works.',
   },
   {
+    id: 'talk.hpb.media',
+    area: 'talk',
+    title: "video sent through the HPB's MCU (Janus) is decoded by another participant",
+    requirement:
+      'With the HPB\'s MCU, Talk\'s client sends its camera once, as an `offer` for its "video" stream addressed to its own session, which the signaling server ' +
+      'hands to Janus (spreed src/utils/signaling.js sendCallMessage; nextcloud-spreed-signaling hub.go processMcuMessage), and every other participant in the call ' +
+      "gets it by `requestoffer` naming the publisher's session and answering Janus' offer. If Janus does not set up the streams, or its media ports cannot be reached " +
+      'from the browsers, nobody in a call sees or hears anyone, although signaling works.',
+    severity: 'must',
+    provenance: 'observed',
+    runsIn: 'browser',
+    criterion:
+      "in a page of Talk's origin, two users join the conversation and its call, hello to the HPB with Talk's settings; the publisher's fake-camera offer is answered by the MCU, " +
+      "the subscriber's requestoffer gets Janus' offer, and the subscriber's inbound video decodes frames (getStats framesDecoded > 0, a frame size) within 20 s",
+    remedy:
+      'An `error` answering the offer (`processing_failed`) or no answer: the signaling server cannot use Janus — start Janus (`systemctl start janus`), check `[mcu] url` ' +
+      '(e.g. `ws://127.0.0.1:8188`) and the signaling server\'s log ("Connected to Janus"). `not_allowed` on requestoffer: Nextcloud\'s in-call notifications do not reach ' +
+      "the HPB (Talk's backend requests to `<server>/api/v1/room/<token>`: same shared secret, Nextcloud must reach the HPB URL). ICE fails: Janus must announce addresses " +
+      "the clients reach (`nat_1_1_mapping` behind NAT, `rtp_port_range` open in the firewall over UDP, or a TURN server in `[turn]`/Talk's settings).",
+  },
+  {
     id: 'talk.hpb.idle',
     area: 'talk',
     title: 'a quiet signaling connection to the HPB survives 70 s through the proxy',

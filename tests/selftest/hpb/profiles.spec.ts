@@ -7,11 +7,12 @@ import { type CertifyRun, runCertify } from '../certification/run-certify.ts';
 
 /**
  * The High-Performance Backend checks (issue 13) through the real CLI on the reference platform
- * with the real nextcloud-spreed-signaling 2.0.2 + NATS (profile hpb) and its faults; Chromium
- * only, @talk only (none of these checks runs in a browser). Each profile asserts only these checks.
+ * with the real nextcloud-spreed-signaling 2.0.2 + NATS + Janus (profile hpb) and its faults;
+ * Chromium only (talk.hpb.media, the one browser check among them, runs there), @talk only. Each
+ * profile asserts only these checks.
  */
 
-const MINE = ['talk.signaling.hpb', 'talk.hpb.welcome', 'talk.hpb.websocket', 'talk.hpb.hello', 'talk.hpb.room', 'talk.hpb.mcu', 'talk.hpb.idle'];
+const MINE = ['talk.signaling.hpb', 'talk.hpb.welcome', 'talk.hpb.websocket', 'talk.hpb.hello', 'talk.hpb.room', 'talk.hpb.mcu', 'talk.hpb.media', 'talk.hpb.idle'];
 type Expectation = { verdict: Verdict; diagnosis?: RegExp; observed?: RegExp; reason?: RegExp };
 
 const NOT_APPLICABLE = { verdict: 'not-applicable' } as const;
@@ -26,6 +27,12 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
       'talk.hpb.hello': { verdict: 'pass', observed: /hello 1\.0: session given for alice; hello 2\.0: session given for alice/ },
       'talk.hpb.room': { verdict: 'pass', observed: /alice: joined; bob: joined; alice sees bob: true, bob sees alice: true/ },
       'talk.hpb.mcu': { verdict: 'pass', observed: /feature mcu announced \(mcu, simulcast, update-sdp\)/ },
+      // Janus on the namespace's veth: host candidates reach it; the fake camera's 640x480.
+      'talk.hpb.media': {
+        verdict: 'pass',
+        observed:
+          /^video through the MCU: publisher's offer answered in \d+ ms .*ICE (connected|completed) host→host udp .*[1-9]\d* frame\(s\) decoded at 640x480 \(video\/\w+\), first \d+ ms after requestoffer; video element 640x480 playing/,
+      },
       // nginx's default 60 s timeout, kept alive by the HPB's ping every 54 s.
       'talk.hpb.idle': { verdict: 'pass', observed: /still open after 7\d(\.\d)? s idle \([1-9]\d* ping\(s\) from the HPB answered\); bye answered in \d+ ms/ },
     },
@@ -53,6 +60,7 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
       'talk.hpb.hello': { verdict: 'fail', diagnosis: /did not open \(handshake answered 301; see talk\.hpb\.websocket\)/ },
       'talk.hpb.room': { verdict: 'fail', diagnosis: /alice could not join .* at "open the WebSocket/ },
       'talk.hpb.mcu': { verdict: 'not-run' },
+      'talk.hpb.media': { verdict: 'not-run' },
       'talk.hpb.idle': { verdict: 'not-run' },
     },
   },
@@ -67,6 +75,7 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
       // Observed with 2.0.2: hello 1.0 (ticket) is accepted, the v2 token from the HPB's future is refused.
       'talk.hpb.hello': { verdict: 'fail', diagnosis: /refused hello 2\.0 with token_not_valid_yet .*the clocks of Nextcloud and the HPB differ/ },
       'talk.hpb.room': { verdict: 'fail', diagnosis: /hello 2\.0 answered error token_not_valid_yet/ },
+      'talk.hpb.media': { verdict: 'not-run' },
       'talk.hpb.idle': { verdict: 'not-run' },
     },
   },
@@ -77,6 +86,7 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
       'talk.hpb.websocket': { verdict: 'fail', diagnosis: /answered HTTP 400 instead of 101: the request reached the signaling server without the Upgrade\/Connection headers/ },
       'talk.hpb.hello': { verdict: 'fail', diagnosis: /did not open \(handshake answered 400; see talk\.hpb\.websocket\)/ },
       'talk.hpb.room': { verdict: 'fail', diagnosis: /alice could not join the conversation through the HPB at "open the WebSocket: the WebSocket to wss:.*did not open"/ },
+      'talk.hpb.media': { verdict: 'not-run' },
       'talk.hpb.idle': { verdict: 'not-run' },
     },
   },
@@ -89,6 +99,7 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
       'talk.hpb.hello': { verdict: 'fail', diagnosis: /did not open \(handshake answered 502/ },
       'talk.hpb.room': { verdict: 'fail', diagnosis: /alice could not join .* at "open the WebSocket/ },
       'talk.hpb.mcu': { verdict: 'not-run' },
+      'talk.hpb.media': { verdict: 'not-run' },
       'talk.hpb.idle': { verdict: 'not-run' },
     },
   },
@@ -107,6 +118,7 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
         verdict: 'fail',
         diagnosis: /alice could not join the conversation through the HPB at "join the signaling room: .*invalid_request.*the shared secrets of Talk and the HPB differ/,
       },
+      'talk.hpb.media': { verdict: 'not-run' },
     },
   },
   {
@@ -115,12 +127,28 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
     expected: {
       'talk.hpb.hello': { verdict: 'fail', diagnosis: /refused hello 1\.0 with invalid_backend .*not in its \[backend\] backends.*refused hello 2\.0 with invalid_backend/ },
       'talk.hpb.room': { verdict: 'fail', diagnosis: /alice could not join .* at "hello 2\.0: hello 2\.0 answered error invalid_backend.*not in its \[backend\] backends/ },
+      'talk.hpb.media': { verdict: 'not-run' },
       'talk.hpb.idle': { verdict: 'not-run' },
     },
   },
   {
     profile: 'hpb-no-mcu',
-    expected: { 'talk.hpb.mcu': { verdict: 'warn', diagnosis: /announces no MCU: .*mesh/ } },
+    expected: {
+      'talk.hpb.mcu': { verdict: 'warn', diagnosis: /announces no MCU: .*mesh/ },
+      'talk.hpb.media': { verdict: 'not-run' },
+    },
+  },
+  {
+    // Janus stopped after the signaling server connected: the welcome still says mcu, only media shows it.
+    profile: 'hpb-janus-down',
+    exitCode: 1,
+    expected: {
+      'talk.hpb.media': {
+        verdict: 'fail',
+        diagnosis: /the MCU did not take alice's camera: .*could not set up the publisher in its MCU \(Janus stopped or unreachable/,
+        observed: /stopped at offer/,
+      },
+    },
   },
   // Debian 12 (bookworm)'s 0.4.1, as observed: welcome version "unreleased" with only audio-video-permissions,
   // mcu, simulcast; no welcome message on the WebSocket and bye hello_timeout + close 2 s after it opened,
@@ -144,6 +172,7 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
       'talk.hpb.room': { verdict: 'fail', diagnosis: /alice could not join the conversation through the HPB at "hello 1\.0: the socket closed .*bye "hello_timeout"/ },
       'talk.hpb.mcu': { verdict: 'pass', observed: /feature mcu announced \(mcu, simulcast\)/ },
       'talk.hpb.idle': { verdict: 'not-run', reason: /did not accept hello 1\.0 .*hello_timeout.*see talk\.hpb\.hello/ },
+      'talk.hpb.media': { verdict: 'not-run', reason: /could not join the conversation through the HPB in the browser at "/ },
     },
   },
   // bookworm-backports' 1.2.4, as observed: everything but federation (and the optional join-features,
@@ -170,6 +199,7 @@ const CASES: { profile: string; exitCode?: number; expected: Record<string, Expe
       'talk.hpb.hello': NOT_APPLICABLE,
       'talk.hpb.room': NOT_APPLICABLE,
       'talk.hpb.mcu': NOT_APPLICABLE,
+      'talk.hpb.media': NOT_APPLICABLE,
       'talk.hpb.idle': NOT_APPLICABLE,
     },
   },

@@ -22,6 +22,7 @@ const COVERED_OUTSIDE_THESE_TABLES: Record<string, string> = {
   'talk.hpb.hello': 'tests/selftest/hpb/profiles.spec.ts',
   'talk.hpb.room': 'tests/selftest/hpb/profiles.spec.ts',
   'talk.hpb.mcu': 'tests/selftest/hpb/profiles.spec.ts',
+  'talk.hpb.media': 'tests/selftest/hpb/profiles.spec.ts',
   'talk.hpb.idle': 'tests/selftest/hpb/profiles.spec.ts',
 };
 

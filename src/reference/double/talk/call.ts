@@ -2,6 +2,7 @@ import type { Ctx } from '../context.ts';
 import type { OcsOut } from '../ocs.ts';
 import { type Room, type TalkSession, type User, nowS } from '../store.ts';
 import { isModerator } from './formatter.ts';
+import { notifyInCallChanged } from '../hpb.ts';
 import { currentSession, findRoom, participantRoom, systemMessage } from './shared.ts';
 
 /**
@@ -14,7 +15,7 @@ import { currentSession, findRoom, participantRoom, systemMessage } from './shar
 const FLAG_IN_CALL = 1;
 const FLAG_DEFAULT_JOIN = 7;
 
-export function joinCall(ctx: Ctx, out: OcsOut): void {
+export async function joinCall(ctx: Ctx, out: OcsOut): Promise<void> {
   const room = findRoom(ctx);
   const s = room ? currentSession(ctx, room) : null;
   if (!room || !s || !ctx.user) return out.fail(404);
@@ -27,6 +28,7 @@ export function joinCall(ctx: Ctx, out: OcsOut): void {
   s.inCall = flags;
   s.lastPing = nowS();
   ctx.store.refreshParticipants(room.token);
+  await notifyInCallChanged(ctx, room.token, flags, [s.sessionId]);
   out.ok([]);
 }
 
@@ -47,21 +49,25 @@ export function leaveCallOf(ctx: Ctx, room: Room, s: TalkSession, user: User): v
   if (!stillInCall) room.callStartTime = 0;
 }
 
-export function leaveCall(ctx: Ctx, out: OcsOut): void {
+export async function leaveCall(ctx: Ctx, out: OcsOut): Promise<void> {
   const room = findRoom(ctx);
   const s = room ? currentSession(ctx, room) : null;
   if (!room || !s || !ctx.user) return out.fail(404);
   const all = ['1', 'true'].includes(ctx.param('all') ?? '');
+  const changed: string[] = [];
   if (all) {
     const a = room.attendees.get(ctx.user.id);
     if (!a || !isModerator(a.participantType)) return out.fail(403);
+    for (const x of ctx.store.sessionsOfRoom(room.token)) if (x.inCall !== 0) changed.push(x.sessionId);
     for (const x of ctx.store.sessionsOfRoom(room.token)) x.inCall = 0;
     systemMessage(ctx, room, ctx.user, 'call_ended');
     room.callStartTime = 0;
   } else if (s.inCall !== 0) {
+    changed.push(s.sessionId);
     leaveCallOf(ctx, room, s, ctx.user);
   }
   ctx.store.refreshParticipants(room.token);
+  if (changed.length > 0) await notifyInCallChanged(ctx, room.token, 0, changed);
   out.ok([]);
 }
 
