@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { ConfigError, parseConfig, envSchema } from '../../../src/config/index.ts';
+import { DRAIN_MS } from '../../../src/load/engine.ts';
+import { LOAD_DEFAULTS, loadSettingsFromEnv } from '../../../src/load/limits.ts';
 
 function problems(env: Record<string, string>): string {
   try {
@@ -75,6 +77,18 @@ test('load settings above the safety caps are refused unless explicitly overridd
   expect(() => parseConfig({ TALK_LOAD_PARTICIPANTS: '5000', TALK_LOAD_OVERRIDE_CAPS: '1' })).not.toThrow();
   expect(problems({ TALK_LOAD_PARTICIPANTS: '50000', TALK_LOAD_OVERRIDE_CAPS: '1' })).toContain('TALK_LOAD_PARTICIPANTS');
   expect(problems({ TALK_LOAD_SENDERS: '10', TALK_LOAD_PARTICIPANTS: '5' })).toMatch(/TALK_LOAD_SENDERS must not exceed TALK_LOAD_PARTICIPANTS/);
+});
+
+test('the default load keeps enough delivery samples behind its p95, in a bounded time', () => {
+  const d = LOAD_DEFAULTS;
+  const messages = d.ratePerS * d.durationS;
+  // Every participant receives every message: at least 1,000 latencies, so 50 or more lie above the p95.
+  expect(messages * d.participants).toBeGreaterThanOrEqual(1_000);
+  // Each sender keeps sending for the whole phase (at least 20 messages per sender).
+  expect(messages / d.senders).toBeGreaterThanOrEqual(20);
+  // The load phase (ramp-up, sending, drain) stays within 45 s of the certification (issue 14).
+  expect(d.rampUpS + d.durationS + DRAIN_MS / 1000).toBeLessThanOrEqual(45);
+  expect(loadSettingsFromEnv({})).toMatchObject({ ratePerS: d.ratePerS, durationS: d.durationS, rampUpS: d.rampUpS });
 });
 
 test('TALK_HOSTS maps host names to addresses for a URL target, and refuses anything but name=address pairs', () => {
