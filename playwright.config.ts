@@ -59,7 +59,10 @@ export default defineConfig<BrowserOptions>({
   use: {
     // Traces can record request headers and typed values; screenshots and traces are kept only
     // for failures, checks never type a secret into a traced page, and src/reporter/scrub-traces.ts
-    // removes cookies, CSRF tokens and known secrets from the traces that are kept.
+    // removes cookies, CSRF tokens and known secrets from the traces that are kept. Every browser
+    // check's spec turns the trace off (a worker option: the browser checks then share one worker
+    // and one browser per project, issue 14; tests/selftest/unit/browser-workers.spec.ts), so the
+    // traces kept are those of failed checks of the `platform` project.
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
   },

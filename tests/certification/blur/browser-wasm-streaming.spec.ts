@@ -1,6 +1,10 @@
 import { check, talkMissingReason, test } from '../../../fixtures/index.ts';
 
 const c = check('blur.browser.wasm-streaming');
+// Playwright's trace is a worker option: every browser spec runs untraced (the call and TURN pages
+// receive Talk's TURN credentials, which a trace would record), so all browser checks share one
+// worker and one browser per project (issue 14). A failure keeps its screenshot and evidence.
+test.use({ trace: 'off' });
 
 test(c.title, c.details, async ({ target, browserWasm, talkPage, evidence }) => {
   if (!browserWasm) return evidence.notRun(talkMissingReason(target.probe.talk));

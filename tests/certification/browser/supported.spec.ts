@@ -2,6 +2,10 @@ import { check, test } from '../../../fixtures/index.ts';
 import { browserSupport } from '../../../src/talk/browser-support.ts';
 
 const c = check('browser.supported');
+// Playwright's trace is a worker option: every browser spec runs untraced (the call and TURN pages
+// receive Talk's TURN credentials, which a trace would record), so all browser checks share one
+// worker and one browser per project (issue 14). A failure keeps its screenshot and evidence.
+test.use({ trace: 'off' });
 
 test(c.title, c.details, async ({ talkPage, browser, talkBrowser, evidence }) => {
   const name = talkBrowser?.name ?? browser.browserType().name();

@@ -1,6 +1,10 @@
 import { check, test } from '../../../fixtures/index.ts';
 
 const c = check('https.browser.secure-context');
+// Playwright's trace is a worker option: every browser spec runs untraced (the call and TURN pages
+// receive Talk's TURN credentials, which a trace would record), so all browser checks share one
+// worker and one browser per project (issue 14). A failure keeps its screenshot and evidence.
+test.use({ trace: 'off' });
 
 test(c.title, c.details, async ({ talkPage, target, evidence }) => {
   // Talk's page redirects to the login page when logged out; both are on the same origin, and
