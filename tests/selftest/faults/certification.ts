@@ -45,6 +45,7 @@ Object.assign(INTERNAL_SIGNALING, {
   'talk.hpb.hello': { verdict: 'not-applicable', reason: /internal signaling/ },
   'talk.hpb.room': { verdict: 'not-applicable', reason: /internal signaling/ },
   'talk.hpb.mcu': { verdict: 'not-applicable', reason: /internal signaling/ },
+  'talk.hpb.media': { verdict: 'not-applicable', reason: /internal signaling/ },
   'talk.hpb.idle': { verdict: 'not-applicable', reason: /internal signaling/ },
 });
 

@@ -12,8 +12,9 @@ import { expectationFor, expectedVerdicts, type FaultRow, type FaultTable, proje
  * profile (same Talk UI, its browsers, tags and projects a subset, same extra variables) is
  * asserted on that run instead of starting its own: e.g. the good profile's TURN, call (Talk 22
  * UI) and database rows read the certification table's good run, which runs every check but load
- * in both browsers. Called by faults.spec.ts (every table but the timing ones) and by
- * tests/selftest/load/faults.spec.ts (the load table, in the `timing` project).
+ * in both browsers. Called by faults.spec.ts (every table but the timing ones and those with their
+ * own `spec`), by tests/selftest/load/faults.spec.ts (the load table, in the `timing` project) and
+ * by tests/selftest/hpb/faults.spec.ts (the HPB table).
  */
 
 interface PlannedRun {
@@ -33,6 +34,7 @@ function projectsOfShape(s: RunShape): string[] {
 function covers(big: RunShape, small: RunShape): boolean {
   if ((big.ui ?? DEFAULT_UI) !== (small.ui ?? DEFAULT_UI)) return false;
   if (JSON.stringify(big.env ?? {}) !== JSON.stringify(small.env ?? {}) || big.grep !== small.grep) return false;
+  if (JSON.stringify(big.passEnv ?? []) !== JSON.stringify(small.passEnv ?? [])) return false;
   if (!small.browsers.every((b) => big.browsers.includes(b))) return false;
   if (!projectsOfShape(small).every((p) => projectsOfShape(big).includes(p))) return false;
   if (big.tags === 'all') return true;
@@ -57,14 +59,15 @@ function describeShape(s: RunShape): string {
         .map(([k, v]) => `${k.replace(/^TALK_/, '')}=${v}`)
         .join(' ')}`
     : '';
-  return `${what}${env}, ${s.browsers.join('+')}${s.projects ? `, projects ${s.projects.join('+')}` : ''}${s.ui ? `, UI ${s.ui}` : ''}`;
+  const passed = s.passEnv ? `, passing ${s.passEnv.join(' ')}` : '';
+  return `${what}${env}${passed}, ${s.browsers.join('+')}${s.projects ? `, projects ${s.projects.join('+')}` : ''}${s.ui ? `, UI ${s.ui}` : ''}`;
 }
 
 function plan(tables: readonly FaultTable[]): PlannedRun[] {
   const rows = tables.flatMap((table) => table.rows.map((row) => ({ table, row }))).sort((a, b) => size(b.row.run) - size(a.row.run));
   const runs: PlannedRun[] = [];
   for (const r of rows) {
-    const shared = runs.find((p) => p.profile === r.row.profile && covers(p.shape, r.row.run));
+    const shared = runs.find((p) => p.profile === r.row.profile && covers(p.shape, r.row.run) && p.rows.every((o) => o.row.unavailable === r.row.unavailable));
     if (shared) {
       shared.rows.push(r);
       shared.shape = { ...shared.shape, timeoutMs: Math.max(shared.shape.timeoutMs ?? 0, r.row.run.timeoutMs ?? 0) || undefined };
@@ -100,6 +103,7 @@ async function certifyOnce(p: PlannedRun): Promise<CertifyRun> {
     TALK_BROWSERS: p.shape.browsers.join(','),
     ...(p.shape.ui ? { TALK_REFERENCE_UI: p.shape.ui } : {}),
     ...p.shape.env,
+    ...Object.fromEntries((p.shape.passEnv ?? []).flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : []))),
   };
   const started = Date.now();
   const run = await runCertify(env, args(p.shape), p.shape.timeoutMs);
@@ -133,6 +137,8 @@ function problemsOf(rules: Rules, row: FaultRow, x: CheckResult): string[] {
   }
   if (rules.notRunReason && x.verdict === 'not-run' && !x.reason) problems.push(`${where}: not-run without a reason`);
   if (rules.observed && x.verdict !== 'not-run' && !x.observed) problems.push(`${where}: no observed value`);
+  if (rules.notApplicableReason && x.verdict === 'not-applicable' && !rules.notApplicableReason.test(x.reason ?? ''))
+    problems.push(`${where}: not-applicable, reason "${x.reason}" does not match ${rules.notApplicableReason}`);
   return problems;
 }
 
@@ -149,6 +155,12 @@ export function describeFaultTables(tables: readonly FaultTable[]): void {
       let run: CertifyRun;
 
       test.beforeAll(async () => {
+        const unavailable = p.rows.map(({ row }) => row.unavailable?.()).find((reason) => reason);
+        if (unavailable) {
+          console.log(`[selftest] skipping profile ${p.profile}: ${unavailable}`);
+          test.skip(true, unavailable);
+          return;
+        }
         if (p.shape.timeoutMs) test.setTimeout(p.shape.timeoutMs + 30_000);
         run = await certifyOnce(p);
       });
@@ -159,6 +171,7 @@ export function describeFaultTables(tables: readonly FaultTable[]): void {
 
       for (const { table, row } of p.rows) {
         const label = `${table.area}${row.run.ui ? ` (UI ${row.run.ui})` : ''}`;
+        if (row.exitCode !== undefined) test(`${label}: exit code ${row.exitCode}`, () => expect(run.exitCode, tail(run)).toBe(row.exitCode));
         for (const extra of row.extras ?? []) test(`${label}: ${extra.title}`, () => extra.assert(run));
         for (const id of row.checks) {
           const projects = projectsOf(row, id);

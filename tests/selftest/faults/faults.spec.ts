@@ -3,6 +3,7 @@ import { FAULT_TABLES } from './index.ts';
 
 /**
  * Every fault table but those that measure latency (`timing`: the load table runs in the `timing`
- * project, after every browser run, from tests/selftest/load/faults.spec.ts). See driver.ts.
+ * project, after every browser run, from tests/selftest/load/faults.spec.ts) and those run by their
+ * own `spec` (the HPB table: tests/selftest/hpb/faults.spec.ts). See driver.ts.
  */
-describeFaultTables(FAULT_TABLES.filter((t) => !t.timing));
+describeFaultTables(FAULT_TABLES.filter((t) => !t.timing && !t.spec));

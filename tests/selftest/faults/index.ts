@@ -1,6 +1,7 @@
 import { CALL_FAULTS } from './call.ts';
 import { CERTIFICATION_FAULTS } from './certification.ts';
 import { DATABASE_FAULTS } from './database.ts';
+import { HPB_FAULTS } from './hpb.ts';
 import { LOAD_FAULTS } from './load.ts';
 import { TLS_FAULTS } from './tls.ts';
 import { TURN_FAULTS } from './turn.ts';
@@ -10,8 +11,8 @@ export type { Expectation, FaultRow, FaultTable, Rules, RunShape } from './types
 
 /**
  * Every fault table, one per area: run by faults.spec.ts (the `timing` ones by
- * tests/selftest/load/faults.spec.ts), checked for coverage (every catalogue check broken by some
- * row) by tests/selftest/unit/fault-coverage.spec.ts. The HPB profiles keep their own self-test
- * (tests/selftest/hpb).
+ * tests/selftest/load/faults.spec.ts, those with a `spec` by that file: the HPB table by
+ * tests/selftest/hpb/faults.spec.ts), checked for coverage (every catalogue check broken by some
+ * row) by tests/selftest/unit/fault-coverage.spec.ts.
  */
-export const FAULT_TABLES: readonly FaultTable[] = [CERTIFICATION_FAULTS, TLS_FAULTS, TURN_FAULTS, CALL_FAULTS, DATABASE_FAULTS, LOAD_FAULTS];
+export const FAULT_TABLES: readonly FaultTable[] = [CERTIFICATION_FAULTS, TLS_FAULTS, TURN_FAULTS, CALL_FAULTS, DATABASE_FAULTS, LOAD_FAULTS, HPB_FAULTS];

@@ -33,6 +33,11 @@ export interface RunShape {
   grep?: string;
   /** More TALK_* variables for the run (e.g. a short load, one worker). */
   env?: Record<string, string>;
+  /**
+   * Variables of the self-test's own environment passed on to the run when set (runCertify passes
+   * no TALK_* variable of ours on): e.g. TALK_HPB_DIR, the HPB's folder when moved.
+   */
+  passEnv?: string[];
   /** Child-run timeout; CERTIFY_RUN_TIMEOUT_MS when absent. */
   timeoutMs?: number;
 }
@@ -57,6 +62,14 @@ export interface FaultRow {
   extras?: Extra[];
   /** A line printed after the run (e.g. per-check durations). */
   log?: (run: CertifyRun) => string;
+  /** The exit code the run must end with (src/verdict/outcome.ts); not asserted when absent. */
+  exitCode?: number;
+  /**
+   * Why this row cannot run on this machine (e.g. the HPB is not installed), or null: the row's run
+   * is then skipped with this reason, printed. Rows with such a hook share a run only with rows of
+   * the same hook.
+   */
+  unavailable?: () => string | null;
 }
 
 /** Contract rules a table adds to every check result it asserts. */
@@ -75,6 +88,8 @@ export interface Rules {
    * point 9: a normal run must not get the operator's own address throttled).
    */
   bruteforceUntouched?: boolean;
+  /** A not-applicable check gives a reason matching this (e.g. /internal signaling/). */
+  notApplicableReason?: RegExp;
 }
 
 export interface FaultTable {
@@ -86,6 +101,11 @@ export interface FaultTable {
    * at a time: tests/selftest/load/faults.spec.ts), not in faults.spec.ts.
    */
   timing?: boolean;
+  /**
+   * The spec file (under tests/selftest) that runs this table instead of faults.spec.ts: e.g. the
+   * HPB table, whose runs are long, runs from hpb/faults.spec.ts so it can be run on its own.
+   */
+  spec?: string;
   rows: FaultRow[];
 }
 
