@@ -92,7 +92,10 @@ const TALK_MISSING_NOT_RUN: Record<string, Expectation> = Object.fromEntries(
 Object.assign(
   TALK_MISSING_NOT_RUN,
   Object.fromEntries(
-    ['talk.hpb.welcome', 'talk.hpb.websocket', 'talk.hpb.hello', 'talk.hpb.room', 'talk.hpb.mcu', 'talk.hpb.idle'].map((id) => [id, { verdict: 'not-run', reason: NEEDS_TALK }]),
+    ['talk.hpb.welcome', 'talk.hpb.websocket', 'talk.hpb.hello', 'talk.hpb.room', 'talk.hpb.mcu', 'talk.hpb.media', 'talk.hpb.idle'].map((id) => [
+      id,
+      { verdict: 'not-run', reason: NEEDS_TALK },
+    ]),
   ),
 );
 
