@@ -12,7 +12,9 @@ import type { Expectation, FaultRow, FaultTable, RunShape } from './types.ts';
  * (15–90 s each: talk.hpb.idle alone waits 70 s), so this table runs from its own spec,
  * tests/selftest/hpb/faults.spec.ts. Without the HPB (or, for hpb-outdated*, the outdated
  * release) installed, a row's run is skipped with the install command (src/reference/hpb.ts
- * hpbUnavailable).
+ * hpbUnavailable). Internal signaling (no HPB: talk.signaling.hpb warns, the talk.hpb.* checks are
+ * not-applicable) is asserted on the certification table's good run (certification.ts
+ * INTERNAL_SIGNALING), which runs them in both browsers.
  */
 
 const MINE = ['talk.signaling.hpb', 'talk.hpb.welcome', 'talk.hpb.websocket', 'talk.hpb.hello', 'talk.hpb.room', 'talk.hpb.mcu', 'talk.hpb.media', 'talk.hpb.idle'];
@@ -20,22 +22,18 @@ const MINE = ['talk.signaling.hpb', 'talk.hpb.welcome', 'talk.hpb.websocket', 't
 /** Chromium, @talk; the HPB's folder (TALK_HPB_DIR), when moved, follows into the run. */
 const RUN: RunShape = { browsers: ['chromium'], tags: ['talk'], passEnv: ['TALK_HPB_DIR'] };
 
-const NOT_APPLICABLE = { verdict: 'not-applicable' } as const;
-
-function row(profile: string, exitCode: number | null, expected: Record<string, Expectation>): FaultRow {
-  const unavailable = profile.startsWith('hpb')
-    ? () => {
-        const reason = hpbUnavailable(PROFILES[profile as ProfileName].signaling.hpb?.release);
-        return reason ? `the HPB is not installed here: ${reason}` : null;
-      }
-    : undefined;
-  return { profile, run: RUN, checks: MINE, expected, ...(exitCode === null ? {} : { exitCode }), ...(unavailable ? { unavailable } : {}) };
+function row(profile: ProfileName, exitCode: number | null, expected: Record<string, Expectation>): FaultRow {
+  const unavailable = () => {
+    const reason = hpbUnavailable(PROFILES[profile].signaling.hpb?.release);
+    return reason ? `the HPB is not installed here: ${reason}` : null;
+  };
+  return { profile, run: RUN, checks: MINE, expected, unavailable, ...(exitCode === null ? {} : { exitCode }) };
 }
 
 export const HPB_FAULTS: FaultTable = {
   area: 'hpb',
-  // A fail or warn carries a remedy, a check that ran its observed value; not-applicable only with internal signaling.
-  rules: { remedy: true, observed: true, notApplicableReason: /internal signaling/ },
+  // A fail or warn carries a remedy, a check that ran its observed value.
+  rules: { remedy: true, observed: true },
   spec: 'hpb/faults.spec.ts',
   rows: [
     row('hpb', null, {
@@ -162,17 +160,6 @@ export const HPB_FAULTS: FaultTable = {
         observed: /HTTP 200, version 1\.2\.4-.*hello-v2.*\(Talk would call an update optional for: join-features, chat-relay, changed-users\)/,
       },
       'talk.hpb.hello': { verdict: 'pass', observed: /hello 1\.0: session given for alice; hello 2\.0: session given for alice/ },
-    }),
-    // Internal signaling: no HPB to test; talk.signaling.hpb keeps its warning.
-    row('good', null, {
-      'talk.signaling.hpb': { verdict: 'warn', diagnosis: /internal signaling/ },
-      'talk.hpb.welcome': NOT_APPLICABLE,
-      'talk.hpb.websocket': NOT_APPLICABLE,
-      'talk.hpb.hello': NOT_APPLICABLE,
-      'talk.hpb.room': NOT_APPLICABLE,
-      'talk.hpb.mcu': NOT_APPLICABLE,
-      'talk.hpb.media': NOT_APPLICABLE,
-      'talk.hpb.idle': NOT_APPLICABLE,
     }),
   ],
 };

@@ -88,8 +88,6 @@ export interface Rules {
    * point 9: a normal run must not get the operator's own address throttled).
    */
   bruteforceUntouched?: boolean;
-  /** A not-applicable check gives a reason matching this (e.g. /internal signaling/). */
-  notApplicableReason?: RegExp;
 }
 
 export interface FaultTable {
