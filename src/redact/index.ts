@@ -24,6 +24,19 @@ export function registerSecret(value: string | undefined | null): void {
   }
 }
 
+/**
+ * Nextcloud's SameSite marker cookies, `nc_sameSiteCookielax=true` and `nc_sameSiteCookiestrict=true`
+ * (`__Host-` prefixed over https; nextcloud/server lib/base.php sendSameSiteCookies): the same
+ * constant on every server, not a secret. Registered, their value "true" would be redacted from all
+ * output (seen: "isSecureContext=<redacted>" in https.browser.secure-context's evidence).
+ */
+const NOT_SECRET_COOKIE = /^(__Host-)?nc_sameSiteCookie(lax|strict)$/;
+
+/** Register the values of a browser's or client's cookies (session ids, tokens), but Nextcloud's constant SameSite markers. */
+export function registerCookieSecrets(cookies: readonly { name: string; value: string }[]): void {
+  for (const c of cookies) if (!NOT_SECRET_COOKIE.test(c.name)) registerSecret(c.value);
+}
+
 /** Secrets registered from the environment of this process: every *_PASSWORD / *_SECRET variable. */
 export function registerSecretsFromEnv(env: NodeJS.ProcessEnv = process.env): void {
   for (const [k, v] of Object.entries(env)) {

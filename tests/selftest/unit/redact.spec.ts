@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { REDACTED, redact, redactText, registerSecret } from '../../../src/redact/index.ts';
+import { REDACTED, redact, redactText, registerCookieSecrets, registerSecret } from '../../../src/redact/index.ts';
 
 test('registered secrets disappear from text, also URL-encoded and JSON-escaped', () => {
   registerSecret('p@ss "word"/1');
@@ -7,6 +7,16 @@ test('registered secrets disappear from text, also URL-encoded and JSON-escaped'
   const out = redactText(text);
   expect(out).not.toContain('p@ss');
   expect(out.match(new RegExp(REDACTED, 'g'))?.length).toBe(3);
+});
+
+test('cookie values become secrets, but not Nextcloud\'s constant SameSite markers (whose value is "true")', () => {
+  registerCookieSecrets([
+    { name: 'oc1abc2def', value: 'a1b2c3d4e5f6session' },
+    { name: '__Host-nc_sameSiteCookielax', value: 'true' },
+    { name: '__Host-nc_sameSiteCookiestrict', value: 'true' },
+    { name: 'nc_sameSiteCookielax', value: 'true' },
+  ]);
+  expect(redactText('session a1b2c3d4e5f6session, isSecureContext=true')).toBe(`session ${REDACTED}, isSecureContext=true`);
 });
 
 test('secret keys and headers are redacted whatever their value; other fields stay', () => {
