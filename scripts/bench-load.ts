@@ -193,6 +193,9 @@ async function ladderStep(double: DoubleHandle, n: number, args: Args): Promise<
     },
   });
   if (process.stdout.isTTY) process.stdout.write('\r\x1b[K');
+  // The last message can go out after the last progress report (the run drains and ends before
+  // the next one): the window then ends here, with the run's final counters.
+  if (win && !winEnd) winEnd = { cpuUs: cpuUs(), responses: answered({ counters: result.counters, sent: result.sent.attempted }) };
   me.stop();
   them.stop();
   await owner.delete(`${SPREED}/v4/room/${token}`, { expect: [200, 404] }).catch(() => undefined);

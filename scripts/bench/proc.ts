@@ -94,7 +94,14 @@ export class UsageSampler {
 
   start(intervalMs = 250): this {
     this.timer = setInterval(() => {
-      const u = this.read();
+      // A sample needs a file descriptor (/proc); at 10,000 sockets the process can be at its
+      // `ulimit -n` for a moment: that sample is skipped instead of ending the benchmark.
+      let u: { cpuS: number; rssKB: number };
+      try {
+        u = this.read();
+      } catch {
+        return;
+      }
       if (this.windowStart && !this.windowEnd) this.peakRssKB = Math.max(this.peakRssKB, u.rssKB);
     }, intervalMs);
     this.timer.unref();

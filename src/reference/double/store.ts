@@ -83,6 +83,8 @@ export interface TalkSession {
   inCall: number;
   lastPing: number;
   phpSessionId: string;
+  /** The store's refresh count when this session last took its signaling (or was created): a later refresh of its room is pending for it. */
+  refreshTaken: number;
 }
 
 export interface ChatMessage {
@@ -156,10 +158,18 @@ export class Store {
   /**
    * Internal signaling messages waiting per recipient session (talk_internalsignaling, indexed by
    * recipient as Talk's table is): O(1) to queue, to take and to drop with the session, so a
-   * thousand joins do not cost a million scans. Repeated `refresh-participant-list` entries for
-   * one recipient are kept once — the poll answers them with one participant list either way.
+   * thousand joins do not cost a million scans. `refresh-participant-list`, which Talk queues for
+   * every session of the room (Messages::addMessageForAllParticipants), is not queued per session:
+   * the room records when it was last refreshed and a session takes one refresh when that is later
+   * than its last take (the poll answers any number of them with one participant list). A join is
+   * then O(1), not O(sessions in the room): 10,000 joins were 50 million queue operations, the
+   * double's busiest code in `npm run bench:load` at 10,000 participants.
    */
   readonly signaling = new Map<string, SignalingMessage[]>();
+  /** Refreshes so far (a clock for `roomRefreshed` and `TalkSession.refreshTaken`). */
+  private refreshes = 0;
+  /** Per room token: the refresh count at its last participant-list refresh. */
+  private readonly roomRefreshed = new Map<string, number>();
   /** Talk sessions per room token (the attendee/session tables' index by room). */
   private readonly sessionsByRoom = new Map<string, Set<TalkSession>>();
   /** Chat and signaling polls waiting right now (not database state: a self-test checks it drops to 0). */
@@ -261,6 +271,7 @@ export class Store {
   deleteRoom(token: string): void {
     this.rooms.delete(token);
     this.messages.delete(token);
+    this.roomRefreshed.delete(token);
     for (const [sid, t] of this.talkSessions) {
       if (t.token === token) this.endTalkSession(sid);
     }
@@ -274,6 +285,7 @@ export class Store {
       inCall: 0,
       lastPing: nowS(),
       phpSessionId: php.id,
+      refreshTaken: this.refreshes,
     };
     this.talkSessions.set(s.sessionId, s);
     let ofRoom = this.sessionsByRoom.get(room.token);
@@ -289,7 +301,10 @@ export class Store {
     this.talkSessions.delete(sessionId);
     const ofRoom = this.sessionsByRoom.get(s.token);
     ofRoom?.delete(s);
-    if (ofRoom?.size === 0) this.sessionsByRoom.delete(s.token);
+    if (ofRoom?.size === 0) {
+      this.sessionsByRoom.delete(s.token);
+      this.roomRefreshed.delete(s.token);
+    }
     const php = this.phpSessions.get(s.phpSessionId);
     if (php?.talk.get(s.token) === sessionId) php.talk.delete(s.token);
     this.signaling.delete(sessionId);
@@ -313,18 +328,27 @@ export class Store {
     if (!this.talkSessions.has(recipient)) return;
     let queue = this.signaling.get(recipient);
     if (!queue) this.signaling.set(recipient, (queue = []));
-    if (data === REFRESH_PARTICIPANTS && queue.some((m) => m.data === REFRESH_PARTICIPANTS)) return;
     queue.push({ recipient, data });
   }
 
   /** Messages::addMessageForAllParticipants(room, 'refresh-participant-list'): makes every waiting poll return the participant list. */
   refreshParticipants(token: string): void {
-    for (const s of this.sessionsByRoom.get(token) ?? []) this.queueSignaling(s.sessionId, REFRESH_PARTICIPANTS);
+    if (this.sessionsByRoom.has(token)) this.roomRefreshed.set(token, ++this.refreshes);
+  }
+
+  /** Whether a participant-list refresh of its room came after the session's last take. */
+  private refreshPending(s: TalkSession): boolean {
+    return (this.roomRefreshed.get(s.token) ?? 0) > s.refreshTaken;
   }
 
   takeSignaling(recipient: string): SignalingMessage[] {
     const mine = this.signaling.get(recipient) ?? [];
     this.signaling.delete(recipient);
+    const s = this.talkSessions.get(recipient);
+    if (s && this.refreshPending(s)) {
+      s.refreshTaken = this.refreshes;
+      mine.push({ recipient, data: REFRESH_PARTICIPANTS });
+    }
     return mine;
   }
 
@@ -352,6 +376,7 @@ export class Store {
     this.talkSessions.clear();
     this.messages.clear();
     this.signaling.clear();
+    this.roomRefreshed.clear();
     this.sessionsByRoom.clear();
     this.failedLogins = 0;
     this.loginFailuresByAddress.clear();
@@ -373,6 +398,7 @@ export class Store {
     for (const list of this.messages.values()) messages += list.length;
     let signalingMessages = 0;
     for (const queue of this.signaling.values()) signalingMessages += queue.length;
+    for (const s of this.talkSessions.values()) if (this.refreshPending(s)) signalingMessages++;
     return {
       users: this.users.size,
       rooms: this.rooms.size,
