@@ -271,7 +271,6 @@ export class Store {
   deleteRoom(token: string): void {
     this.rooms.delete(token);
     this.messages.delete(token);
-    this.roomRefreshed.delete(token);
     for (const [sid, t] of this.talkSessions) {
       if (t.token === token) this.endTalkSession(sid);
     }
