@@ -69,7 +69,7 @@ fi
 # in a private apt state, NATS, Janus): optional. When it cannot be installed, only the hpb
 # self-tests skip (they print why); nothing else needs it.
 if ((SYSTEM && WITH_HPB)) && [ "$(id -u)" -eq 0 ] && [ "${TALK_SKIP_HPB_INSTALL:-}" != "1" ]; then
-  bash scripts/hpb/install.sh || echo "[setup] the HPB (reference profile hpb) could not be installed; its self-tests will skip. Retry: bash scripts/hpb/install.sh" >&2
+  bash scripts/hpb/install.sh --quiet || echo "[setup] the HPB (reference profile hpb) could not be installed; its self-tests will skip. Retry: bash scripts/hpb/install.sh" >&2
 fi
 
 ((NPM)) || exit 0

@@ -12,7 +12,8 @@
 #     $HPB_DIR/outdated/<release>/root, the package version in $HPB_DIR/outdated/<release>/deb-version,
 #     since 0.4.1's binary reports "unreleased"). A failure there is printed and does not fail the
 #     script (those profiles then skip with the reason); TALK_HPB_OUTDATED=0 skips them.
-# Prints one line per step; exits non-zero when something could not be installed (scripts/setup.sh
+# Prints one line per step (--quiet: none for what is already installed, as scripts/setup.sh runs it
+# before every certification); exits non-zero when something could not be installed (scripts/setup.sh
 # tolerates that: the hpb self-tests then skip with the reason, nothing else needs the HPB).
 #
 # Env: TALK_HPB_DIR (default /opt/talk-certify/hpb), TALK_HPB_SUITE (default unstable),
@@ -24,6 +25,10 @@ SUITE="${TALK_HPB_SUITE:-unstable}"
 WANT_VERSION="2.0.2"
 BIN="$HPB_DIR/root/usr/bin/nextcloud-spreed-signaling-server"
 t0=$(date +%s)
+QUIET=0
+[ "${1:-}" = --quiet ] && QUIET=1
+# A line saying that a part is already installed: not repeated on every run under --quiet.
+already() { ((QUIET)) || echo "$@"; }
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "[hpb] must run as root (apt-get, dpkg): sudo bash $0" >&2
@@ -59,7 +64,7 @@ install_outdated() {
   local out="$HPB_DIR/outdated" want=() rel
   for rel in 0.4.1 1.2.4; do
     if [ -x "$out/$rel/root/usr/bin/nextcloud-spreed-signaling-server" ] && grep -q "^$rel-" "$out/$rel/deb-version" 2>/dev/null; then
-      echo "[hpb] outdated nextcloud-spreed-signaling $(cat "$out/$rel/deb-version") already in $out/$rel"
+      already "[hpb] outdated nextcloud-spreed-signaling $(cat "$out/$rel/deb-version") already in $out/$rel"
     else
       want+=("$rel")
     fi
@@ -106,7 +111,7 @@ outdated_done() {
 # 2. The signaling server: skip when the unpacked binary already reports the wanted version.
 if [ -x "$BIN" ] && "$BIN" --version 2>/dev/null | grep -q "version $WANT_VERSION"; then
   outdated_done
-  echo "[hpb] $("$BIN" --version | head -1) already in $HPB_DIR ($(( $(date +%s) - t0 )) s)"
+  already "[hpb] $("$BIN" --version | head -1) already in $HPB_DIR ($(( $(date +%s) - t0 )) s)"
   exit 0
 fi
 

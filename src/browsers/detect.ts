@@ -146,7 +146,7 @@ export function detectBrowser(name: BrowserName): DetectedBrowser {
     }
     case 'moz-firefox-beta': {
       const exe = '/opt/firefox-beta/firefox';
-      if (existsSync(exe)) return available(name, { browserName: 'firefox', channel: name, firefoxUserPrefs: FIREFOX_PREFS }, 'Firefox Beta (WebDriver BiDi)');
+      if (existsSync(exe)) return available(name, { browserName: 'firefox', channel: name, executablePath: exe, firefoxUserPrefs: FIREFOX_PREFS }, 'Firefox Beta (WebDriver BiDi)');
       return absent(name, `Firefox Beta is not installed (expected ${exe}).`);
     }
   }

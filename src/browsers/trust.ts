@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { firefox } from '@playwright/test';
 
 /**
  * What a browser must be given to reach a target the way its users' browsers do, for things a
@@ -14,9 +16,11 @@ import path from 'node:path';
  *   process only, never of the machine, and nothing is told to skip verification:
  *   - Chromium reads the NSS database `$HOME/.pki/nssdb`, so it is launched with a HOME of its
  *     own holding a database with the CA (certutil, Debian package libnss3-tools).
- *   - Firefox reads the NSS database of its profile, which Playwright creates at launch; the CA
- *     is added to it right after launch (NSS's sql database is shared between processes, and
- *     Firefox looks trust anchors up in it when it verifies, so no restart is needed).
+ *   - Firefox reads the NSS database of its profile, which Playwright creates at launch. The
+ *     browser is started through firefox-with-ca.sh, which copies a database already holding the
+ *     CA into that profile before Firefox starts. (Adding the CA to the running profile's database
+ *     right after launch, as before, raced Firefox's first TLS connection: `turn.relay.tls`
+ *     [firefox] warned with a 701 now and then.)
  * - Host names no DNS serves (the reference platform's TURN name; `target.hosts`):
  *   Chromium `--host-resolver-rules`; Firefox has no per-name rule, see firefoxForceResolvePrefs.
  */
@@ -29,6 +33,7 @@ export interface TargetTrust {
 }
 
 export type LaunchOptionsLike = {
+  executablePath?: string;
   args?: string[];
   env?: Record<string, string | number | boolean | undefined>;
   firefoxUserPrefs?: Record<string, string | number | boolean>;
@@ -62,9 +67,14 @@ export function addCaToNssDb(dir: string, caFile: string): void {
   certutil(['-A', '-d', `sql:${dir}`, '-n', NSS_NICKNAME, '-t', 'C,,', '-i', caFile]);
 }
 
+/** Starts Firefox with the CA already in its profile (see the script's header). */
+export const FIREFOX_WITH_CA = fileURLToPath(new URL('./firefox-with-ca.sh', import.meta.url));
+
 /**
  * Launch options for one browser of the run: the given ones plus the target's trust and host
- * names. Returns a cleanup for what it created (Chromium's HOME).
+ * names. Returns a cleanup for what it created (Chromium's HOME, Firefox's template database).
+ * A Firefox without `executablePath` is Playwright's own build (src/browsers/detect.ts gives
+ * every installed Firefox its path).
  */
 export function launchOptionsForTarget<T extends LaunchOptionsLike>(browserName: string, options: T, trust: TargetTrust): { options: T; cleanup: () => void; notes: string[] } {
   const hosts = Object.entries(trust.hosts ?? {});
@@ -91,6 +101,24 @@ export function launchOptionsForTarget<T extends LaunchOptionsLike>(browserName:
     if (home) process.once('exit', cleanup);
     return { options: { ...options, args, ...(home ? { env } : {}) }, cleanup, notes };
   }
+  if (browserName === 'firefox' && trust.caFile) {
+    const template = mkdtempSync(path.join(os.tmpdir(), 'talk-certify-firefox-nss-'));
+    const cleanup = () => {
+      rmSync(template, { recursive: true, force: true });
+      process.off('exit', cleanup);
+    };
+    try {
+      addCaToNssDb(template, trust.caFile);
+    } catch (err) {
+      cleanup();
+      throw err;
+    }
+    process.once('exit', cleanup);
+    const real = options.executablePath ?? firefox.executablePath();
+    const env = { ...(options.env ?? process.env), TALK_CERTIFY_FIREFOX: real, TALK_CERTIFY_NSS_TEMPLATE: template };
+    notes.push(`Firefox trusts ${trust.caFile} (an NSS database holding it is put into its profile before it starts, src/browsers/firefox-with-ca.sh)`);
+    return { options: { ...options, executablePath: FIREFOX_WITH_CA, env }, cleanup, notes };
+  }
   return { options, cleanup: () => {}, notes };
 }
 
@@ -113,37 +141,4 @@ export function firefoxForceResolvePrefs(hosts: Record<string, string> | undefin
     prefs: { 'network.dns.forceResolve': addresses[0]! },
     note: `a separate Firefox that resolves every host name to ${addresses[0]} (network.dns.forceResolve, for ${entries.map(([n]) => n).join(', ')}; it opens no page of the target)`,
   };
-}
-
-/**
- * The profile folders of the Firefox processes this process launched (Playwright starts the
- * browser as a direct child with `--profile <dir>`), from /proc.
- */
-export function childFirefoxProfiles(parentPid = process.pid): string[] {
-  const out: string[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      // Field 4 (ppid) follows the parenthesised command name, which may contain spaces.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== parentPid) continue;
-      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
-      const i = argv.findIndex((a) => a === '--profile' || a === '-profile');
-      if (i >= 0 && argv[i + 1]) out.push(argv[i + 1]!);
-    } catch {
-      // The process ended meanwhile.
-    }
-  }
-  return out;
-}
-
-/** Adds the target CA to the profile database of every Firefox this process launched. */
-export function trustCaInLaunchedFirefox(caFile: string): string[] {
-  const profiles = childFirefoxProfiles();
-  if (profiles.length === 0) {
-    throw new BrowserTrustError('Firefox was launched, but no Firefox child process with a --profile argument was found in /proc to give the target CA.');
-  }
-  for (const p of profiles) addCaToNssDb(p, caFile);
-  return profiles;
 }

@@ -68,18 +68,3 @@ export async function runCertify(env: Record<string, string>, args: string[] = [
   if (!existsSync(file)) throw new Error(`no certification.json (exit ${run.exitCode}):\n${run.output}`);
   return { ...run, report: JSON.parse(readFileSync(file, 'utf8')) as CertificationReport };
 }
-
-/**
- * A known intermittent result of the reference platform, not of the check (seen 1 in 2 runs of
- * `npm run stability -- --runs 2` on 2026-11-28): Firefox is given the per-run CA by adding it to
- * its running profile's NSS database (src/browsers/trust.ts), and now and then its TLS connection
- * to coturn for `turns:` fails before it sees the CA (701 within ~100 ms, no relay candidate), so
- * turn.relay.tls (a should check) warns. Accepted in place of `pass` on the good profile, and
- * printed, until the CA goes into the profile before launch. Any other deviation still fails.
- */
-export function knownIntermittent(check: { id: string; browser?: string | null; project?: string | null; verdict: string; diagnosis?: string | null }): boolean {
-  const firefox = (check.browser ?? check.project ?? '').includes('firefox');
-  const ok = check.id === 'turn.relay.tls' && firefox && check.verdict === 'warn' && /icecandidateerror: 701/.test(check.diagnosis ?? '');
-  if (ok) console.log(`known intermittent (Firefox CA injection race): ${check.id} [firefox] warn — ${check.diagnosis}`);
-  return ok;
-}

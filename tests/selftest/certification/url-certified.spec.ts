@@ -6,7 +6,7 @@ import { EXIT_CERTIFIED, EXIT_INCOMPLETE } from '../../../src/verdict/outcome.ts
 import { CHECKS } from '../../../src/verdict/catalogue.ts';
 import type { CheckResult } from '../../../src/verdict/types.ts';
 import { NOT_ROOT, NOT_ROOT_REASON } from '../reference/helpers.ts';
-import { CERTIFY_WITH_CALLS_TIMEOUT_MS, type CertifyRun, knownIntermittent, runCertify } from './run-certify.ts';
+import { CERTIFY_WITH_CALLS_TIMEOUT_MS, type CertifyRun, runCertify } from './run-certify.ts';
 
 /**
  * Issue 16: a server that meets every requirement comes out CERTIFIED (exit 0) when it is
@@ -107,7 +107,7 @@ function expectedNonPass(c: CheckResult): boolean {
   // checks of an HPB do not apply to it.
   if (c.id === 'talk.signaling.hpb') return c.verdict === 'warn';
   if (c.id.startsWith('talk.hpb.')) return c.verdict === 'not-applicable';
-  return knownIntermittent(c);
+  return false;
 }
 
 test.describe('the other reason classes by URL: no admin, narrowed run, a turns: name no DNS serves', () => {

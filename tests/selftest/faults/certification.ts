@@ -159,7 +159,7 @@ function row(profile: string, run: RunShape, checks: string[], expected: Record<
 
 export const CERTIFICATION_FAULTS: FaultTable = {
   area: 'certification',
-  rules: { remedy: true, observed: true, notRunReason: true, intermittent: true },
+  rules: { remedy: true, observed: true, notRunReason: true },
   rows: [
     // turn.relay.tls passes: the browsers are launched trusting the per-run CA (src/browsers/trust.ts).
     row('good', GOOD_RUN, GOOD_CHECKS, { ...INTERNAL_SIGNALING }),

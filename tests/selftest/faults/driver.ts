@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import type { CertificationReport, CheckResult } from '../../../src/verdict/types.ts';
-import { type CertifyRun, knownIntermittent, runCertify } from '../certification/run-certify.ts';
+import { type CertifyRun, runCertify } from '../certification/run-certify.ts';
 import { expectationFor, expectedVerdicts, type FaultRow, type FaultTable, projectsOf, type Rules, type RunShape } from './types.ts';
 
 /**
@@ -118,8 +118,6 @@ function problemsOf(rules: Rules, row: FaultRow, x: CheckResult): string[] {
   const e = expectationFor(row, x);
   const where = `${x.id} [${x.project}]`;
   const problems: string[] = [];
-  const explicit = row.expected[`${x.id}@${x.project}`] ?? row.expected[x.id];
-  if (rules.intermittent && !explicit && row.profile === 'good' && knownIntermittent(x)) return [];
   if (x.verdict !== e.verdict) problems.push(`${where}: expected ${e.verdict}, got ${x.verdict} — ${x.diagnosis ?? x.reason ?? x.observed}`);
   else if (e.diagnosis && !e.diagnosis.test(x.diagnosis ?? '')) problems.push(`${where}: diagnosis "${x.diagnosis}" does not match ${e.diagnosis}`);
   else if (e.reason && !e.reason.test(x.reason ?? '')) problems.push(`${where}: reason "${x.reason}" does not match ${e.reason}`);

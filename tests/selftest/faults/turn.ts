@@ -38,7 +38,7 @@ function row(profile: string, browsers: string[], expected: Record<string, Expec
 
 export const TURN_FAULTS: FaultTable = {
   area: 'turn',
-  rules: { intermittent: true },
+  rules: {},
   rows: [
     row('good', ['chromium', 'firefox'], {}),
     row('turn-missing', ['chromium'], {

@@ -80,8 +80,6 @@ export interface Rules {
   observed?: boolean;
   /** A not-run check says why. */
   notRunReason?: boolean;
-  /** On the good profile, accept run-certify.ts's knownIntermittent() deviation for checks without an expectation. */
-  intermittent?: boolean;
   /**
    * The run left Nextcloud's brute-force delay for this machine at 0: the check's evidence
    * `bruteforceBefore`/`bruteforceAfter` (capabilities `bruteforce.delay`) are both 0 (issue 12
