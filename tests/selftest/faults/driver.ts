@@ -34,6 +34,8 @@ function projectsOfShape(s: RunShape): string[] {
 function covers(big: RunShape, small: RunShape): boolean {
   if ((big.ui ?? DEFAULT_UI) !== (small.ui ?? DEFAULT_UI)) return false;
   if (JSON.stringify(big.env ?? {}) !== JSON.stringify(small.env ?? {}) || big.grep !== small.grep) return false;
+  // A run that leaves checks out covers only runs that leave the same ones out.
+  if (big.grepInvert !== small.grepInvert) return false;
   if (JSON.stringify(big.passEnv ?? []) !== JSON.stringify(small.passEnv ?? [])) return false;
   if (!small.browsers.every((b) => big.browsers.includes(b))) return false;
   if (!projectsOfShape(small).every((p) => projectsOfShape(big).includes(p))) return false;
@@ -60,7 +62,8 @@ function describeShape(s: RunShape): string {
         .join(' ')}`
     : '';
   const passed = s.passEnv ? `, passing ${s.passEnv.join(' ')}` : '';
-  return `${what}${env}${passed}, ${s.browsers.join('+')}${s.projects ? `, projects ${s.projects.join('+')}` : ''}${s.ui ? `, UI ${s.ui}` : ''}`;
+  const without = s.grepInvert ? ` but "${s.grepInvert}"` : '';
+  return `${what}${without}${env}${passed}, ${s.browsers.join('+')}${s.projects ? `, projects ${s.projects.join('+')}` : ''}${s.ui ? `, UI ${s.ui}` : ''}`;
 }
 
 function plan(tables: readonly FaultTable[]): PlannedRun[] {
@@ -81,6 +84,10 @@ function plan(tables: readonly FaultTable[]): PlannedRun[] {
 
 function args(s: RunShape): string[] {
   const grep = s.grep ? ['--grep', s.grep] : s.tags === 'all' ? [] : s.tags === 'all-but-load' ? ['--grep-invert', '@load'] : ['--grep', s.tags.map((t) => `@${t}`).join('|')];
+  if (s.grepInvert) {
+    if (grep[0] === '--grep-invert') grep[1] = `${grep[1]}|${s.grepInvert}`;
+    else grep.push('--grep-invert', s.grepInvert);
+  }
   const projects = (s.projects ?? []).flatMap((p) => ['--project', p]);
   return grep.length + projects.length > 0 ? ['--', ...grep, ...projects] : [];
 }

@@ -31,6 +31,11 @@ export interface RunShape {
   ui?: 'talk20' | 'talk21' | 'talk22';
   /** A title pattern the run greps (`--grep`) instead of `tags`: e.g. one load check of three. */
   grep?: string;
+  /**
+   * A title pattern the run leaves out (`--grep-invert`), with `tags` or `grep`: e.g. a 70 s check
+   * whose verdict another row of the table already certifies on the same platform.
+   */
+  grepInvert?: string;
   /** More TALK_* variables for the run (e.g. a short load, one worker). */
   env?: Record<string, string>;
   /**
