@@ -3,15 +3,17 @@ import type { FullConfig, FullResult, Reporter, Suite, TestCase } from '@playwri
 
 /**
  * Ends the self-test output with one plain line CI tooling can read: `selftest: N passed, N failed,
- * N skipped`, after where the time went: each spec file's wall span (first test started to last
- * test ended; the self-tests run one at a time, so the spans add up to the run), longest first.
+ * N skipped`, after where the time went: the time each spec file's tests ran (hooks included),
+ * longest first. The self-tests run one at a time, so the figures add up to about the run's wall time.
  */
 /** Spec files listed by name; the rest are summed in one line. */
 const TOP_FILES = 20;
 
 export default class SummaryReporter implements Reporter {
   private readonly outcomes = new Map<string, ReturnType<TestCase['outcome']>>();
-  private readonly spans = new Map<string, { start: number; end: number }>();
+  /** Per spec file: the time its tests ran (each test's begin to end, hooks included), added up. */
+  private readonly busy = new Map<string, number>();
+  private readonly begun = new Map<string, number>();
   private rootDir = '';
   private started = Date.now();
 
@@ -28,22 +30,20 @@ export default class SummaryReporter implements Reporter {
   }
 
   onTestBegin(test: TestCase): void {
-    const file = this.specOf(test);
-    const now = Date.now();
-    const span = this.spans.get(file);
-    if (span) span.start = Math.min(span.start, now);
-    else this.spans.set(file, { start: now, end: now });
+    this.begun.set(test.id, Date.now());
   }
 
   onTestEnd(test: TestCase): void {
     this.outcomes.set(test.id, test.outcome());
-    const span = this.spans.get(this.specOf(test));
-    if (span) span.end = Math.max(span.end, Date.now());
+    const begun = this.begun.get(test.id);
+    if (begun === undefined) return;
+    const file = this.specOf(test);
+    this.busy.set(file, (this.busy.get(file) ?? 0) + (Date.now() - begun));
   }
 
   onEnd(_result: FullResult): void {
     const total = (Date.now() - this.started) / 1000;
-    const rows = [...this.spans.entries()].map(([file, s]) => ({ file, s: (s.end - s.start) / 1000 })).sort((a, b) => b.s - a.s);
+    const rows = [...this.busy.entries()].map(([file, ms]) => ({ file, s: ms / 1000 })).sort((a, b) => b.s - a.s);
     const line = (s: number, what: string) => `  ${s.toFixed(0).padStart(5)} s  ${((100 * s) / total).toFixed(1).padStart(5)} %  ${what}`;
     const lines = rows.slice(0, TOP_FILES).map((r) => line(r.s, r.file));
     const rest = rows.slice(TOP_FILES);
