@@ -12,19 +12,24 @@ export default defineConfig({
   // A certification child run starts a platform and two browsers: about a minute on 2 cores.
   timeout: 240_000,
   expect: { timeout: 10_000 },
-  // One self-test at a time. Each reference platform creates and deletes a network interface in
-  // the host namespace, and Chromium aborts every request in flight when an interface changes
-  // (net::ERR_NETWORK_CHANGED): two certification runs side by side would break each other's
-  // browser checks. A single certification (npm run certify) has no such churn: its platform is
-  // up before the browsers start and goes after they close. Each run still uses 2 workers inside.
-  workers: 1,
+  // At most two workers in all; the `selftest` project runs one self-test at a time (below).
+  workers: 2,
   forbidOnly: true,
   retries: 0,
   reporter: [['list'], ['./tests/selftest/summary-reporter.ts']],
   projects: [
-    { name: 'selftest', testIgnore: ['load/**'] },
-    // Checks that measure latency must not share 2 cores with browser runs: they run after
-    // everything else, one file at a time.
-    { name: 'timing', testMatch: ['load/**/*.spec.ts'], dependencies: ['selftest'], fullyParallel: false },
+    // One self-test at a time. Each reference platform creates and deletes a network interface in
+    // the host namespace, and Chromium aborts every request in flight when an interface changes
+    // (net::ERR_NETWORK_CHANGED): two certification runs side by side would break each other's
+    // browser checks. A single certification (npm run certify) has no such churn: its platform is
+    // up before the browsers start and goes after they close. Each run still uses 2 workers inside.
+    { name: 'selftest', testIgnore: ['load/**'], workers: 1 },
+    // The load fault table (tests/selftest/faults/load.ts) and the real-PHP cost cases
+    // (load/real-php.spec.ts): they start no browser, so interface churn breaks nothing, and each
+    // measures a light load (20 participants, 2 msg/s) against its own platform or double. Two at
+    // a time, after every browser run: a latency never shares the 2 cores with a browser.
+    { name: 'load', testMatch: ['load/faults.spec.ts', 'load/real-php.spec.ts'], dependencies: ['selftest'], workers: 2 },
+    // The load benchmark measures CPU and latency: alone, after the rest.
+    { name: 'timing', testMatch: ['load/bench.spec.ts'], dependencies: ['load'], workers: 1 },
   ],
 });

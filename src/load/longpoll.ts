@@ -203,7 +203,12 @@ export interface NotCutResult {
   throttledByNextcloud?: boolean;
 }
 
-/** One chat poll with timeout=30 in a quiet conversation: held ~30 s, then 304. */
+/**
+ * One chat poll with timeout=30 in a quiet conversation: held ~30 s, then 304. The poll carries an
+ * abort signal, so a load client's cleanup (src/load/provision.ts) aborts it instead of waiting it
+ * out: reading the chat changes nothing on the server, and an interrupted run (Ctrl-C) then stops
+ * in about a second, not after the poll's 30 s.
+ */
 export async function probeLongPoll(o: { poller: OcsClient; token: string; lastKnownMessageId: number }): Promise<NotCutResult> {
   const t = nowMs();
   try {
@@ -211,6 +216,8 @@ export async function probeLongPoll(o: { poller: OcsClient; token: string; lastK
       query: { lookIntoFuture: 1, timeout: CHAT_POLL_TIMEOUT_S, lastKnownMessageId: o.lastKnownMessageId, setReadMarker: 0 },
       expect: [200, 304],
       timeoutMs: LONG_POLL_TIMEOUT_MS,
+      // Nothing else aborts it: the signal marks the request as one cleanup may abort.
+      signal: new AbortController().signal,
     });
     return { heldMs: Math.round(nowMs() - t), status: r.status, error: null, message: null, via: r.headers['server'] ?? null };
   } catch (err) {

@@ -13,6 +13,20 @@ export const CALL_BUTTON_TIMEOUT_MS = 30_000;
 /** Joining the call is one OCS request; the in-call view follows. */
 export const JOIN_CALL_TIMEOUT_MS = 20_000;
 
+/**
+ * After one of Talk's own scripts failed to load, how long the call button still gets to appear
+ * before the page is declared not drivable (instead of waiting out CALL_BUTTON_TIMEOUT_MS).
+ */
+export const SCRIPT_FAILED_GRACE_MS = 5_000;
+
+/**
+ * Talk's bundle and its chunks: `<app root>/spreed/js/….js|.mjs`, where the app root is `apps/` or
+ * another app folder (`custom_apps/`, …; config.php apps_paths). Talk's page is rendered by these
+ * scripts alone: spreed templates/index.php only adds `\OCP\Util::addScript('spreed', 'talk-main')`
+ * and styles, so without the bundle there is no call button to wait for.
+ */
+const TALK_SCRIPT = /\/spreed\/js\/[^/?]+\.m?js(\?|$)/;
+
 const CALL_API = /\/ocs\/v2\.php\/apps\/spreed\/api\/v4\/call\/[a-z0-9]+(\?|$)/;
 
 /** A Talk page that loaded but does not show what the suite expected within the step's time: not the platform's failure. */
@@ -35,6 +49,9 @@ const JOIN_ROOM_API = /\/ocs\/v2\.php\/apps\/spreed\/api\/v4\/room\/[a-z0-9]+\/p
 export class TalkCallPage {
   /** The page's `POST …/participants/active` answer, armed by open(). */
   private joinedRoom: Promise<Response | null> = Promise.resolve(null);
+  /** Talk's scripts that failed to load since open(), path → how ("HTTP 404", "net::ERR_…"), and who waits for the first. */
+  private readonly failedScripts = new Map<string, string>();
+  private scriptFailed: () => void = () => {};
 
   constructor(
     readonly page: Page,
@@ -99,10 +116,33 @@ export class TalkCallPage {
 
   /** Opens the conversation page; arms the wait for the page's own conversation join before it loads. */
   async open(baseUrl: string, token: string): Promise<{ status: number | null; url: string }> {
+    this.watchTalkScripts();
     const joined = this.page.waitForResponse((r) => r.request().method() === 'POST' && JOIN_ROOM_API.test(r.url()), { timeout: CALL_BUTTON_TIMEOUT_MS }).catch(() => null);
     this.joinedRoom = joined;
     const res = await this.page.goto(new URL(`call/${token}`, baseUrl).toString(), { waitUntil: 'domcontentloaded', timeout: CALL_BUTTON_TIMEOUT_MS });
     return { status: res?.status() ?? null, url: this.page.url() };
+  }
+
+  /** Records Talk's scripts that answer an error or fail outright, from now on, on this page. */
+  private watchTalkScripts(): void {
+    // A script answering 404 is also reported as a failed request (net::ERR_ABORTED): the first word counts.
+    const record = (url: string, how: string) => {
+      const path = new URL(url).pathname;
+      if (!this.failedScripts.has(path)) this.failedScripts.set(path, how);
+      this.scriptFailed();
+    };
+    this.page.on('response', (r) => {
+      if (r.status() >= 400 && r.request().resourceType() === 'script' && TALK_SCRIPT.test(r.url())) record(r.url(), `HTTP ${r.status()}`);
+    });
+    this.page.on('requestfailed', (r) => {
+      if (r.resourceType() === 'script' && TALK_SCRIPT.test(r.url())) record(r.url(), r.failure()?.errorText ?? 'failed');
+    });
+  }
+
+  /** Resolves SCRIPT_FAILED_GRACE_MS after the first of Talk's scripts failed to load (never, if none does). */
+  private afterScriptFailed(): Promise<'script-failed'> {
+    const failed = this.failedScripts.size ? Promise.resolve() : new Promise<void>((resolve) => (this.scriptFailed = resolve));
+    return failed.then(() => new Promise((resolve) => setTimeout(() => resolve('script-failed' as const), SCRIPT_FAILED_GRACE_MS)));
   }
 
   /**
@@ -121,8 +161,15 @@ export class TalkCallPage {
     });
     const shown = this.callButton.waitFor({ timeout: CALL_BUTTON_TIMEOUT_MS }).then(() => 'shown' as const);
     shown.catch(() => {});
-    const first = await Promise.race([shown, joinRejected]);
-    if (first === 'shown') {
+    const first = await Promise.race([shown, joinRejected, this.afterScriptFailed()]);
+    if (first === 'script-failed' && !(await this.callButton.isVisible().catch(() => false))) {
+      // The page cannot render without Talk's bundle: say which script, not "Timeout 30000ms exceeded".
+      throw new TalkUiNotDrivableError(
+        `Talk's script ${[...this.failedScripts].map(([path, how]) => `${path} (${how})`).join(', ')} did not load, and no call button appeared within ${SCRIPT_FAILED_GRACE_MS / 1000} s after it: ` +
+          "the web server does not serve Talk's JavaScript (apps/spreed/js/), or the app folder is incomplete (a failed update)",
+      );
+    }
+    if (first !== 'rejected') {
       while (!(await this.callButton.isEnabled().catch(() => false))) {
         if (joinStatus !== null && joinStatus >= 400) break;
         if (Date.now() > deadline) {

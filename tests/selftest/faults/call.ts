@@ -3,6 +3,7 @@ import path from 'node:path';
 import { expect } from '@playwright/test';
 import { ledgerDir, pendingObjects } from '../../../src/ledger/index.ts';
 import { CERTIFY_WITH_CALLS_TIMEOUT_MS, type CertifyRun } from '../certification/run-certify.ts';
+import { filesUnder, leakFinder, leaksUnder } from '../safety/leak-scan.ts';
 import { catalogueIds, type Expectation, type Extra, type FaultRow, type FaultTable, type RunShape } from './types.ts';
 
 /**
@@ -17,7 +18,7 @@ const BROWSER_CALL_IDS = catalogueIds((id) => id.startsWith('call.')).filter((id
 const GOOD_IDS = catalogueIds((id) => id.startsWith('call.') || id.startsWith('mobile.'));
 
 /** The agreed not-run wording for a UI the suite could not drive (helper-common.md), on the double's Talk 22.0.2. */
-const COULD_NOT_DRIVE_22 = /^could not drive Talk 22\.0\.2's UI at step "/;
+const BUNDLE_MISSING = /^could not drive Talk 22\.0\.2's UI at step "A sees the conversation joined .*": Talk's script \/apps\/spreed\/js\/talk-call\.js \(HTTP 404\) did not load/;
 
 const isCallOrMobile = (id: string) => /^(call|mobile)\./.test(id);
 
@@ -80,10 +81,36 @@ function good(ui: 'talk21' | 'talk22'): FaultRow {
   return { profile: 'good', run, checks: GOOD_IDS, projects, expected: {}, extras: [WIZARD, evidenced(projects)], log: log(`good (${ui})`, projects) };
 }
 
+/**
+ * The call checks type passwords into the login page and hold session cookies, Talk session ids
+ * and TURN credentials in the browser; none of it may reach an output file. The signaling-broken
+ * row runs with TALK_CERTIFY_SECRET_MARKER, so every such secret starts with the marker (the
+ * throwaway users' passwords too: fixtures/call.ts), and its failing call run — failure
+ * screenshots, evidence, traces, reports — is searched for it (../safety/leak-scan.ts).
+ * tests/selftest/call/secrets.spec.ts shows the marker really is in the platform's cookies.
+ */
+export const CALL_SECRET_MARKER = 'TcCallLeak5w';
+const NO_SECRET_LEAK: Extra = {
+  title: 'the failing call run (screenshots, evidence, reports) holds no password, cookie, session id or TURN credential',
+  assert: (run) => {
+    const leakIn = leakFinder(CALL_SECRET_MARKER);
+    expect(filesUnder(run.reportDir).filter((f) => f.endsWith('.png')).length, 'screenshots were written').toBeGreaterThan(0);
+    expect(leaksUnder(run.reportDir, leakIn)).toEqual([]);
+    expect(leakIn(run.output), 'console output').toBeNull();
+  },
+};
+
 /** A fault profile: Chromium only. */
-function fault(profile: string, expected: Record<string, Expectation>): FaultRow {
-  const run: RunShape = { browsers: ['chromium'], tags: ['call'], projects: ['chromium'], timeoutMs: CERTIFY_WITH_CALLS_TIMEOUT_MS };
-  return { profile, run, checks: BROWSER_CALL_IDS, expected, extras: [evidenced(['chromium'])], log: log(profile, ['chromium']) };
+function fault(profile: string, expected: Record<string, Expectation>, options: { scanForSecrets?: boolean } = {}): FaultRow {
+  const run: RunShape = {
+    browsers: ['chromium'],
+    tags: ['call'],
+    projects: ['chromium'],
+    timeoutMs: CERTIFY_WITH_CALLS_TIMEOUT_MS,
+    ...(options.scanForSecrets ? { env: { TALK_CERTIFY_SECRET_MARKER: CALL_SECRET_MARKER } } : {}),
+  };
+  const extras = [evidenced(['chromium']), ...(options.scanForSecrets ? [NO_SECRET_LEAK] : [])];
+  return { profile, run, checks: BROWSER_CALL_IDS, expected, extras, log: log(profile, ['chromium']) };
 }
 
 export const CALL_FAULTS: FaultTable = {
@@ -93,12 +120,13 @@ export const CALL_FAULTS: FaultTable = {
     good('talk22'),
     // Talk 21's UI: #call_button, "Media settings" with Devices/Backgrounds buttons, the leave menu for moderators.
     good('talk21'),
-    // The call page without Talk's JavaScript bundle: the page loads, nothing on it can be driven.
+    // The call page without Talk's JavaScript bundle: the page loads, nothing on it can be driven,
+    // and the reason names the script that failed (5 s after it, not after the step's 30 s).
     fault('ui-bundle-missing', {
-      'call.media': { verdict: 'not-run', reason: COULD_NOT_DRIVE_22 },
-      'call.relay': { verdict: 'not-run', reason: COULD_NOT_DRIVE_22 },
-      'call.blur': { verdict: 'not-run', reason: COULD_NOT_DRIVE_22 },
-      'call.blur.streaming': { verdict: 'not-run', reason: COULD_NOT_DRIVE_22 },
+      'call.media': { verdict: 'not-run', reason: BUNDLE_MISSING },
+      'call.relay': { verdict: 'not-run', reason: BUNDLE_MISSING },
+      'call.blur': { verdict: 'not-run', reason: BUNDLE_MISSING },
+      'call.blur.streaming': { verdict: 'not-run', reason: BUNDLE_MISSING },
     }),
     fault('blur-wasm-wrong-mime', {
       // Only the console shows it; blur itself works.
@@ -108,10 +136,16 @@ export const CALL_FAULTS: FaultTable = {
       'call.blur': { verdict: 'fail', diagnosis: /blur files failed to load: .*\.wasm HTTP 40[14].*tflite compilation failed/ },
       'call.blur.streaming': { verdict: 'not-run', reason: /the blur \.wasm is not served at all/ },
     }),
-    fault('signaling-broken', {
-      'call.media': { verdict: 'fail', diagnosis: /offer\/answer never completed|did not learn of each other through Talk's signaling/ },
-      'call.relay': { verdict: 'fail', diagnosis: /offer\/answer never completed|did not learn of each other through Talk's signaling/ },
-    }),
+    // call.media and call.relay fail (their failure artefacts kept), blur passes (its screenshots
+    // attached): the richest output of a call run, searched for secrets.
+    fault(
+      'signaling-broken',
+      {
+        'call.media': { verdict: 'fail', diagnosis: /offer\/answer never completed|did not learn of each other through Talk's signaling/ },
+        'call.relay': { verdict: 'fail', diagnosis: /offer\/answer never completed|did not learn of each other through Talk's signaling/ },
+      },
+      { scanForSecrets: true },
+    ),
     fault('turn-blocked', {
       // The direct path still works; only the call that needs TURN fails.
       'call.relay': { verdict: 'fail', diagnosis: /no relay candidate was gathered, so Talk's TURN server did not answer/ },

@@ -13,7 +13,7 @@ import { expectationFor, expectedVerdicts, type FaultRow, type FaultTable, proje
  * asserted on that run instead of starting its own: e.g. the good profile's TURN, call (Talk 22
  * UI) and database rows read the certification table's good run, which runs every check but load
  * in both browsers. Called by faults.spec.ts (every table but the timing ones and those with their
- * own `spec`), by tests/selftest/load/faults.spec.ts (the load table, in the `timing` project) and
+ * own `spec`), by tests/selftest/load/faults.spec.ts (the load table, in the `load` project) and
  * by tests/selftest/hpb/faults.spec.ts (the HPB table).
  */
 
@@ -150,11 +150,19 @@ function tail(run: CertifyRun): string {
   return run.output.length > 4000 ? `…${run.output.slice(-4000)}` : run.output;
 }
 
-/** Declares the describe blocks and tests of `tables` in the calling spec file. */
-export function describeFaultTables(tables: readonly FaultTable[]): void {
+/**
+ * Declares the describe blocks and tests of `tables` in the calling spec file. With `parallel`,
+ * the planned runs are spread over the project's workers, each run's tests staying together in
+ * one worker (one child run per planned run, as without).
+ */
+export function describeFaultTables(tables: readonly FaultTable[], options: { parallel?: boolean } = {}): void {
+  if (options.parallel) test.describe.configure({ mode: 'parallel' });
   for (const p of plan(tables)) {
     const areas = [...new Set(p.rows.map((r) => r.table.area))];
     test.describe(`profile ${p.profile} [${areas.join(', ')}] (${describeShape(p.shape)})`, () => {
+      // Inside a parallel file, `default` keeps a run's tests in order in one worker, and a failed
+      // assertion does not skip the rest of the row (as `serial` would).
+      if (options.parallel) test.describe.configure({ mode: 'default' });
       let run: CertifyRun;
 
       test.beforeAll(async () => {

@@ -98,8 +98,8 @@ export interface FaultTable {
   area: string;
   rules: Rules;
   /**
-   * The table measures latency: its runs go in the `timing` project (after every browser run, one
-   * at a time: tests/selftest/load/faults.spec.ts), not in faults.spec.ts.
+   * The table measures latency: its runs go in the `load` project (after every browser run, two
+   * browserless runs at a time: tests/selftest/load/faults.spec.ts), not in faults.spec.ts.
    */
   timing?: boolean;
   /**

@@ -3,7 +3,11 @@ import { FAULT_TABLES } from '../faults/index.ts';
 
 /**
  * The fault tables that measure latency (the load table, tests/selftest/faults/load.ts): in the
- * `timing` project, which runs after every other self-test, one file at a time, so no browser
- * competes for the CPU (playwright.selftest.config.ts). See tests/selftest/faults/driver.ts.
+ * `load` project, which runs after every browser self-test, so no browser competes for the CPU
+ * (playwright.selftest.config.ts). Its runs start no browser (projects platform), so two run side
+ * by side, each against its own platform. See tests/selftest/faults/driver.ts.
  */
-describeFaultTables(FAULT_TABLES.filter((t) => t.timing));
+describeFaultTables(
+  FAULT_TABLES.filter((t) => t.timing),
+  { parallel: true },
+);

@@ -20,8 +20,11 @@ import { OcsClient } from '../../../src/talk/ocs.ts';
  * costs — password hashing per Basic login, a PHP-FPM pool whose long polls keep their worker
  * for the full timeout, a new user's first login locking its files, a creation answered after
  * the client gave up — and drives the load code against it with small numbers and short poll
- * timeouts. Runs in the `timing` project.
+ * timeouts. Runs in the `load` project, beside the load fault table's runs: its tests are
+ * independent (each its own double on its own port) and light (hashing and pool waits are timers),
+ * so they run in parallel too.
  */
+test.describe.configure({ mode: 'parallel' });
 
 const alice = { user: 'alice', password: 'alice-secret-17' };
 const admin = { user: 'admin', password: 'admin-secret-17' };
