@@ -23,7 +23,8 @@
  * engine ÷ that baseline is printed (target: within 2×).
  *
  * Options: --steps 1000,2500,5000,10000 (alias --ladder)  --overhead-at 1000  --rate 0.2 (messages/s)
- *          --duration 30 (s of sending per step)  --no-artillery  --no-baseline  --quick (steps 50,200; 10 s)
+ *          --duration 30 (s of sending per step)  --no-artillery  --no-baseline  --quick (steps 50,200; 10 s;
+ *          Artillery's idle footprint measured beside its run)
  * Output: a table per phase, then ONE JSON line: {participants, rssPerParticipantKB, cpuPercent,
  * p50OverheadMs, p99OverheadMs, artilleryRatio, ...}. Raw results go to reports/bench/.
  */
@@ -56,10 +57,25 @@ interface Args {
   baseline: boolean;
   /** The baseline beside every step (default) or only beside the overhead step (--quick: the self-test's time). */
   baselineEveryStep: boolean;
+  /**
+   * Artillery's idle footprint measured while its measured run runs (--quick: the self-test's
+   * time), not before it: Artillery ends a run on its 10 s metrics period, about 19 s for the idle
+   * scenario. Each run's figures are its own process tree's.
+   */
+  artilleryIdleAlongside: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { ladder: [1_000, 2_500, 5_000, 10_000], overheadAt: 1_000, rate: 0.2, durationS: 30, artillery: true, baseline: true, baselineEveryStep: true };
+  const a: Args = {
+    ladder: [1_000, 2_500, 5_000, 10_000],
+    overheadAt: 1_000,
+    rate: 0.2,
+    durationS: 30,
+    artillery: true,
+    baseline: true,
+    baselineEveryStep: true,
+    artilleryIdleAlongside: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = () => {
@@ -73,7 +89,7 @@ function parseArgs(argv: string[]): Args {
     else if (flag === '--duration') a.durationS = Number(value());
     else if (flag === '--no-artillery') a.artillery = false;
     else if (flag === '--no-baseline') a.baseline = false;
-    else if (flag === '--quick') Object.assign(a, { ladder: [50, 200], overheadAt: 200, rate: 1, durationS: 10, baselineEveryStep: false });
+    else if (flag === '--quick') Object.assign(a, { ladder: [50, 200], overheadAt: 200, rate: 1, durationS: 10, baselineEveryStep: false, artilleryIdleAlongside: true });
     else if (flag === '--help' || flag === '-h') {
       console.log('usage: npm run bench:load -- [--steps 1000,2500,5000,10000] [--overhead-at 1000] [--rate 0.2] [--duration 30] [--no-artillery] [--no-baseline] [--quick]');
       process.exit(0);
@@ -443,7 +459,8 @@ async function artilleryStep(double: DoubleHandle, n: number, args: Args): Promi
       scenarios: [{ flow: [{ get: { url: '/status.php' } }, { think: 2 }] }],
     }),
   );
-  const idle = await runArtillery(idleFile, 1500, 'idle');
+  const idleRun = runArtillery(idleFile, 1500, 'idle');
+  if (!args.artilleryIdleAlongside) await idleRun;
   const file = path.join(OUT_DIR, `artillery-${n}.yml`);
   // Each poll ends with a message (one every 1/rate s): `polls` of them last about the send window.
   const polls = Math.ceil(args.durationS * args.rate) + 1;
@@ -458,6 +475,7 @@ async function artilleryStep(double: DoubleHandle, n: number, args: Args): Promi
     }
   })();
   const run = await runArtillery(file, (rampS + 1) * 1000, `${n} participants`);
+  const idle = await idleRun;
   sending = false;
   await sender;
   await owner.delete(`${SPREED}/v4/room/${token}`, { expect: [200, 404] }).catch(() => undefined);

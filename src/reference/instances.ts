@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ReferencePlatformError, isAlive, killQuietly, processStartTime, run, runSyncQuiet } from './system.ts';
+import { ReferencePlatformError, isAlive, killQuietly, processStartTime, run, runSyncQuiet, tool } from './system.ts';
 
 /**
  * Instances and their network. Each platform instance N (0..199) owns, on this machine:
@@ -12,9 +12,18 @@ import { ReferencePlatformError, isAlive, killQuietly, processStartTime, run, ru
  * loopback candidates, so a certification against it would prove nothing.
  * Stop order is the reverse: processes, veth, namespace, then the directory, so a directory
  * without a namespace never exists the other way round and sweeping can trust the directory.
+ *
+ * Standing networks (the self-tests only): with TALK_REFERENCE_KEEP_NETWORKS=<pid of a live
+ * keeper process>, a platform leaves its instance's network standing when it stops and the next
+ * platform of that instance number reuses it (reset to what createNetwork made). Chromium aborts
+ * every request in flight when an address appears on the host (net::ERR_NETWORK_CHANGED), so
+ * certifications can run side by side only on networks that all exist before any of their browsers
+ * start. /run/talk-certify/standing/<N>.json names the keeper; when it is gone, any sweep removes
+ * the network like other debris. A certification (npm run certify) never keeps one.
  */
 
 export const INSTANCES_DIR = '/run/talk-certify/instances';
+export const STANDING_DIR = '/run/talk-certify/standing';
 export const MAX_INSTANCES = 200;
 /** A directory this young without owner.json is an instance being created, not debris. */
 const CLAIM_GRACE_MS = 60_000;
@@ -103,7 +112,11 @@ async function foreignSubnets(): Promise<Set<number>> {
 export async function claimInstance(record: Omit<OwnerRecord, 'netns' | 'hostVeth' | 'children' | 'createdAt' | 'pid' | 'pidStart'>): Promise<InstanceNames> {
   mkdirSync(INSTANCES_DIR, { recursive: true });
   const foreign = await foreignSubnets();
-  for (let i = 0; i < MAX_INSTANCES; i++) {
+  // A keeping platform takes a standing network first; others leave standing ones to their keeper.
+  const keeping = standingKeeper() !== null;
+  const numbers = [...Array(MAX_INSTANCES).keys()];
+  const order = keeping ? [...numbers.filter(standingAlive), ...numbers.filter((i) => !standingAlive(i))] : numbers.filter((i) => !standingAlive(i));
+  for (const i of order) {
     if (foreign.has(i)) continue;
     try {
       mkdirSync(instanceDir(i));
@@ -129,8 +142,22 @@ export async function claimInstance(record: Omit<OwnerRecord, 'netns' | 'hostVet
   );
 }
 
-/** Creates namespace, veth pair, addresses and routes of an instance. */
-export async function createNetwork(n: InstanceNames): Promise<void> {
+/**
+ * Creates namespace, veth pair, addresses and routes of an instance; with a standing network of a
+ * live keeper in place (TALK_REFERENCE_KEEP_NETWORKS), resets and reuses it instead.
+ */
+export async function createNetwork(n: InstanceNames): Promise<'created' | 'reused'> {
+  const keeper = standingKeeper();
+  if (keeper && standingAlive(n.index) && (await networkIntact(n))) {
+    await resetNetwork(n);
+    return 'reused';
+  }
+  await buildNetwork(n);
+  if (keeper) writeStanding(n.index, keeper);
+  return 'created';
+}
+
+async function buildNetwork(n: InstanceNames): Promise<void> {
   const ip = (...args: string[]) => run('ip', args);
   try {
     // Debris with our name and number can only be ours (the number is claimed): clear it.
@@ -163,6 +190,106 @@ export async function createNetwork(n: InstanceNames): Promise<void> {
 
 /** Routing table of the turn-blocked fault (any free number; the namespace has only main and local). */
 const TURN_BLOCK_TABLE = '100';
+
+interface StandingRecord {
+  keeperPid: number;
+  /** /proc start time of the keeper, so a recycled pid does not keep a network standing. */
+  keeperStart: string | null;
+  createdAt: string;
+}
+
+/** The keeper of this process's standing networks (TALK_REFERENCE_KEEP_NETWORKS), or null when networks go with their platform. */
+export function standingKeeper(): { pid: number; start: string | null } | null {
+  const value = process.env.TALK_REFERENCE_KEEP_NETWORKS;
+  if (!value) return null;
+  const pid = Number(value);
+  if (!Number.isInteger(pid) || pid <= 0) {
+    throw new ReferencePlatformError('NETWORK', `TALK_REFERENCE_KEEP_NETWORKS must be the pid of the process that keeps the networks standing, not "${value}"`);
+  }
+  return { pid, start: processStartTime(pid) };
+}
+
+function readStanding(index: number): StandingRecord | null {
+  try {
+    return JSON.parse(readFileSync(path.join(STANDING_DIR, `${index}.json`), 'utf8')) as StandingRecord;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether instance `index` has a standing network whose keeper is alive. */
+export function standingAlive(index: number): boolean {
+  const r = readStanding(index);
+  return r !== null && isAlive(r.keeperPid, r.keeperStart);
+}
+
+function writeStanding(index: number, keeper: { pid: number; start: string | null }): void {
+  mkdirSync(STANDING_DIR, { recursive: true });
+  const record: StandingRecord = { keeperPid: keeper.pid, keeperStart: keeper.start, createdAt: new Date().toISOString() };
+  const tmp = path.join(STANDING_DIR, `${index}.json.${process.pid}.tmp`);
+  writeFileSync(tmp, JSON.stringify(record, null, 2));
+  renameSync(tmp, path.join(STANDING_DIR, `${index}.json`));
+}
+
+/** Whether the network of an instance is there as buildNetwork made it. */
+async function networkIntact(n: InstanceNames): Promise<boolean> {
+  if (!existsSync(`/run/netns/${n.netns}`)) return false;
+  const host = await run('ip', ['-o', '-4', 'addr', 'show', 'dev', n.hostVeth]).catch(() => '');
+  const inside = await run('ip', ['-n', n.netns, '-o', '-4', 'addr', 'show', 'dev', n.nsVeth]).catch(() => '');
+  return host.includes(` ${n.hostIp}/24 `) && [n.webIp, n.turnIp, n.turnRestrictedIp].every((a) => inside.includes(` ${a}/24 `));
+}
+
+/**
+ * What a platform added to its network, undone before the next one uses it: the turn-blocked
+ * rule and its table, the restricted address's firewall rules (added again at every start). The
+ * processes in the namespace were killed when the platform stopped.
+ */
+async function resetNetwork(n: InstanceNames): Promise<void> {
+  const inNs = (...args: string[]) => run('ip', ['-n', n.netns, ...args]);
+  while (
+    await inNs('rule', 'del', 'from', n.turnIp, 'lookup', TURN_BLOCK_TABLE).then(
+      () => true,
+      () => false,
+    )
+  );
+  await inNs('route', 'flush', 'table', TURN_BLOCK_TABLE).catch(() => '');
+  await run('ip', ['netns', 'exec', n.netns, tool('iptables'), '-w', '-F', 'INPUT']);
+}
+
+/**
+ * Builds `count` standing networks kept by `keeperPid`, before any browser of the runs that will
+ * use them starts: afterwards no address appears on the host while they run side by side.
+ * Instance numbers in use or taken by another interface are left out. Returns the numbers.
+ */
+export async function createStandingNetworks(count: number, keeperPid: number): Promise<number[]> {
+  const keeper = { pid: keeperPid, start: processStartTime(keeperPid) };
+  const foreign = await foreignSubnets();
+  const made: number[] = [];
+  for (let i = 0; i < MAX_INSTANCES && made.length < count; i++) {
+    if (foreign.has(i) || existsSync(instanceDir(i))) continue;
+    const n = instanceNames(i);
+    if (!(standingAlive(i) && (await networkIntact(n)))) await buildNetwork(n);
+    writeStanding(i, keeper);
+    made.push(i);
+  }
+  return made;
+}
+
+/** Removes the standing networks `keeperPid` keeps (those of a platform still running go when it stops). */
+export async function removeStandingNetworks(keeperPid: number): Promise<number[]> {
+  const removed: number[] = [];
+  if (!existsSync(STANDING_DIR)) return removed;
+  for (const entry of readdirSync(STANDING_DIR)) {
+    const m = /^(\d+)\.json$/.exec(entry);
+    if (!m) continue;
+    const index = Number(m[1]);
+    if (readStanding(index)?.keeperPid !== keeperPid) continue;
+    rmSync(path.join(STANDING_DIR, entry), { force: true });
+    if (!existsSync(instanceDir(index))) await destroyNetwork(instanceNames(index));
+    removed.push(index);
+  }
+  return removed;
+}
 
 /**
  * The turn-blocked fault: everything coturn sends from the TURN address to outside the namespace
@@ -225,7 +352,7 @@ export async function sweepStaleInstances(log: (line: string) => void = () => {}
       }
       const names = instanceNames(index);
       killInstanceProcessesSync({ children: owner?.children ?? [], netns: names.netns });
-      await destroyNetwork(names);
+      if (!standingAlive(index)) await destroyNetwork(names);
       if (owner?.workDir) rmSync(owner.workDir, { recursive: true, force: true });
       rmSync(instanceDir(index), { recursive: true, force: true });
       const line = `removed stale reference instance ${index} (owner pid ${owner?.pid ?? 'unknown'}, run ${owner?.runId ?? 'unknown'})`;
@@ -233,9 +360,17 @@ export async function sweepStaleInstances(log: (line: string) => void = () => {}
       log(line);
     }
   }
+  // Standing networks whose keeper is gone: their records go, their networks with the orphans below.
+  if (existsSync(STANDING_DIR)) {
+    for (const entry of readdirSync(STANDING_DIR)) {
+      const m = /^(\d+)\.json$/.exec(entry);
+      if (m && !standingAlive(Number(m[1]))) rmSync(path.join(STANDING_DIR, entry), { force: true });
+    }
+  }
   // Namespaces and host veths named like ours without an instance directory: leftovers of an
-  // instance whose directory is gone (the directory is created before and removed after them).
-  const claimed = (i: number) => existsSync(instanceDir(i));
+  // instance whose directory is gone (the directory is created before and removed after them),
+  // unless they stand for a live keeper.
+  const claimed = (i: number) => existsSync(instanceDir(i)) || standingAlive(i);
   for (const ns of runSyncQuiet('ip', ['netns', 'list']).split('\n')) {
     const m = /^tcref(\d+)\b/.exec(ns.trim());
     if (!m || claimed(Number(m[1]))) continue;

@@ -1,7 +1,18 @@
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import type { DoubleServer } from './double/server.ts';
-import { type ChildRecord, type InstanceNames, type OwnerRecord, destroyNetwork, destroyNetworkSync, instanceDir, killInstanceProcessesSync, writeOwner } from './instances.ts';
+import {
+  type ChildRecord,
+  type InstanceNames,
+  type OwnerRecord,
+  destroyNetwork,
+  destroyNetworkSync,
+  instanceDir,
+  killInstanceProcessesSync,
+  standingAlive,
+  standingKeeper,
+  writeOwner,
+} from './instances.ts';
 import { ReferencePlatformError, isAlive, killQuietly, processStartTime } from './system.ts';
 
 /**
@@ -54,7 +65,9 @@ export class Instance {
     await step('stop the Talk double', () => this.double?.close());
     await step('stop nginx and coturn', () => Promise.all(this.children.map((c) => stopChild(c.proc))));
     await step('kill what is left in the namespace', () => killInstanceProcessesSync({ children: this.children.map((c) => c.record), netns: this.names.netns }));
-    await step('delete veth and namespace', () => destroyNetwork(this.names));
+    // A standing network (TALK_REFERENCE_KEEP_NETWORKS) stays for the next platform: no address
+    // goes from the host while other runs' browsers are open.
+    if (!this.keepsNetwork()) await step('delete veth and namespace', () => destroyNetwork(this.names));
     await step('remove the work dir', () => rmSync(this.workDir, { recursive: true, force: true }));
     await step('remove the instance dir', () => rmSync(instanceDir(this.names.index), { recursive: true, force: true }));
     this.stopped = true;
@@ -68,6 +81,10 @@ export class Instance {
     }
   }
 
+  private keepsNetwork(): boolean {
+    return standingKeeper() !== null && standingAlive(this.names.index);
+  }
+
   /** For `exit`: no event loop left, so everything synchronous, and nothing may throw. */
   stopSync(): void {
     if (this.stopped) return;
@@ -75,7 +92,7 @@ export class Instance {
       if (isAlive(c.record.pid, c.record.start)) killQuietly(-c.record.pid, 'SIGKILL');
     }
     killInstanceProcessesSync({ children: this.children.map((c) => c.record), netns: this.names.netns });
-    destroyNetworkSync(this.names);
+    if (!this.keepsNetwork()) destroyNetworkSync(this.names);
     rmSync(this.workDir, { recursive: true, force: true });
     rmSync(instanceDir(this.names.index), { recursive: true, force: true });
     this.stopped = true;

@@ -12,8 +12,8 @@ import { expectationFor, expectedVerdicts, type FaultRow, type FaultTable, proje
  * profile (same Talk UI, its browsers, tags and projects a subset, same extra variables) is
  * asserted on that run instead of starting its own: e.g. the good profile's TURN, call (Talk 22
  * UI) and database rows read the certification table's good run, which runs every check but load
- * in both browsers. Called by faults.spec.ts (every table but the timing ones and those with their
- * own `spec`), by tests/selftest/load/faults.spec.ts (the load table, in the `load` project) and
+ * in both browsers. Called by faults.spec.ts and light.spec.ts (every table but the timing ones and
+ * those with their own `spec`, each file its share of the runs), by tests/selftest/load/faults.spec.ts (the load table, in the `load` project) and
  * by tests/selftest/hpb/faults.spec.ts (the HPB table).
  */
 
@@ -97,7 +97,7 @@ function args(s: RunShape): string[] {
  * runs beforeAll again in the new worker): the first run's outcome is kept in this invocation's
  * output folder (emptied by Playwright at the start of every run) and read back.
  */
-async function certifyOnce(p: PlannedRun): Promise<CertifyRun> {
+async function certifyOnce(p: PlannedRun, keepNetworks: boolean): Promise<CertifyRun> {
   const dir = path.join(test.info().project.outputDir, 'fault-runs');
   const file = path.join(dir, `${process.ppid}-${p.key}.json`);
   if (existsSync(file)) {
@@ -111,6 +111,8 @@ async function certifyOnce(p: PlannedRun): Promise<CertifyRun> {
     ...(p.shape.ui ? { TALK_REFERENCE_UI: p.shape.ui } : {}),
     ...p.shape.env,
     ...Object.fromEntries((p.shape.passEnv ?? []).flatMap((k) => (process.env[k] ? [[k, process.env[k]]] : []))),
+    // The runner (this worker's parent) keeps the standing networks of faults/networks.setup.ts.
+    ...(keepNetworks ? { TALK_REFERENCE_KEEP_NETWORKS: String(process.ppid) } : {}),
   };
   const started = Date.now();
   const run = await runCertify(env, args(p.shape), p.shape.timeoutMs);
@@ -150,15 +152,28 @@ function tail(run: CertifyRun): string {
   return run.output.length > 4000 ? `…${run.output.slice(-4000)}` : run.output;
 }
 
+export interface DescribeOptions {
+  /** Spread the planned runs over the project's workers, each run's tests together in one worker. */
+  parallel?: boolean;
+  /**
+   * The runs' platforms use the standing networks of faults/networks.setup.ts (their runner keeps
+   * them), so that they can run beside another spec file's runs without an address appearing on
+   * the host under the other run's browsers.
+   */
+  keepNetworks?: boolean;
+  /** Only the planned runs whose rows come from these areas (planned with every table given, so rows still share runs across tables). */
+  only?: (areas: readonly string[]) => boolean;
+}
+
 /**
- * Declares the describe blocks and tests of `tables` in the calling spec file. With `parallel`,
- * the planned runs are spread over the project's workers, each run's tests staying together in
- * one worker (one child run per planned run, as without).
+ * Declares the describe blocks and tests of `tables` in the calling spec file: one child run per
+ * planned run, and its rows' tests.
  */
-export function describeFaultTables(tables: readonly FaultTable[], options: { parallel?: boolean } = {}): void {
+export function describeFaultTables(tables: readonly FaultTable[], options: DescribeOptions = {}): void {
   if (options.parallel) test.describe.configure({ mode: 'parallel' });
   for (const p of plan(tables)) {
     const areas = [...new Set(p.rows.map((r) => r.table.area))];
+    if (options.only && !options.only(areas)) continue;
     test.describe(`profile ${p.profile} [${areas.join(', ')}] (${describeShape(p.shape)})`, () => {
       // Inside a parallel file, `default` keeps a run's tests in order in one worker, and a failed
       // assertion does not skip the rest of the row (as `serial` would).
@@ -173,7 +188,7 @@ export function describeFaultTables(tables: readonly FaultTable[], options: { pa
           return;
         }
         if (p.shape.timeoutMs) test.setTimeout(p.shape.timeoutMs + 30_000);
-        run = await certifyOnce(p);
+        run = await certifyOnce(p, options.keepNetworks ?? false);
       });
       test.afterAll(() => {
         if (!run) return;
