@@ -12,8 +12,8 @@ export default defineConfig({
   // A certification child run starts a platform and two browsers: about a minute on 2 cores.
   timeout: 240_000,
   expect: { timeout: 10_000 },
-  // At most two workers in all; the `selftest` project runs one self-test at a time (below).
-  workers: 2,
+  // Each project sets its own number of workers (below); this is the most any of them uses.
+  workers: 4,
   forbidOnly: true,
   retries: 0,
   reporter: [['list'], ['./tests/selftest/summary-reporter.ts']],
@@ -34,9 +34,10 @@ export default defineConfig({
     { name: 'faults', testMatch: ['faults/faults.spec.ts', 'faults/light.spec.ts', 'hpb/faults.spec.ts'], dependencies: ['networks'], workers: 2 },
     // The load fault table (tests/selftest/faults/load.ts) and the real-PHP cost cases
     // (load/real-php.spec.ts): they start no browser, so interface churn breaks nothing, and each
-    // measures a light load (20 participants, 2 msg/s) against its own platform or double. Two at
-    // a time, after every browser run: a latency never shares the 2 cores with a browser.
-    { name: 'load', testMatch: ['load/faults.spec.ts', 'load/real-php.spec.ts'], dependencies: ['faults'], workers: 2 },
+    // measures a light load (20 participants, 2 msg/s; mostly held polls: about a third of a core
+    // for two) against its own platform or double. Four at a time, after every browser run: a
+    // latency never shares the 2 cores with a browser.
+    { name: 'load', testMatch: ['load/faults.spec.ts', 'load/real-php.spec.ts'], dependencies: ['faults'], workers: 4 },
     // The load benchmark measures CPU and latency: alone, after the rest.
     { name: 'timing', testMatch: ['load/bench.spec.ts'], dependencies: ['load'], workers: 1 },
   ],

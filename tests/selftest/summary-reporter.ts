@@ -5,7 +5,7 @@ import type { FullConfig, FullResult, Reporter, Suite, TestCase } from '@playwri
  * Ends the self-test output with one plain line CI tooling can read: `selftest: N passed, N failed,
  * N skipped`, after where the time went: the time each spec file's tests ran (hooks included),
  * longest first, and each project's wall span. The `selftest` and `timing` projects run one test at a
- * time; `faults` and `load` two, so their files' figures add up to more than their spans.
+ * time; `faults` two and `load` four, so their files' figures add up to more than their spans.
  */
 /** Spec files listed by name; the rest are summed in one line. */
 const TOP_FILES = 20;

@@ -5,7 +5,7 @@ import type { FaultRow, FaultTable, RunShape } from './types.ts';
  * fails the right check with the right diagnosis. A short load (20 participants, 2 msg/s, 15 s)
  * keeps `npm test` bounded; real certifications default to 50 / 1 / 60 s. Delivery latencies are
  * measured, so this table runs in the `load` project (tests/selftest/load/faults.spec.ts), after
- * every browser run, two browserless runs at a time. Each fault profile runs only the checks it breaks (by
+ * every browser run, four browserless runs at a time. Each fault profile runs only the checks it breaks (by
  * title), to save time; the checks run from Node, so one browser (never launched) is named.
  */
 
@@ -38,7 +38,7 @@ export const LOAD_FAULTS: FaultTable = {
   rules: { remedy: true, observed: true, bruteforceUntouched: true },
   timing: true,
   // Longest runs first (php-pool-30s about 67 s, proxy-cuts-long-polls 15 s): the load project runs
-  // two at a time, in this order, so the short ones fill in at the end.
+  // four at a time, in this order, so the short ones fill in at the end.
   rows: [
     // Issue 17: a pool of 12 whose long polls keep their worker 30 s even when the client left.
     // 12 held polls starve it (no-starvation fails, rightly); the check after it (not-cut, one

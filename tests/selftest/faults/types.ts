@@ -98,7 +98,7 @@ export interface FaultTable {
   area: string;
   rules: Rules;
   /**
-   * The table measures latency: its runs go in the `load` project (after every browser run, two
+   * The table measures latency: its runs go in the `load` project (after every browser run, four
    * browserless runs at a time: tests/selftest/load/faults.spec.ts), not in faults.spec.ts.
    */
   timing?: boolean;
