@@ -172,7 +172,7 @@ export const HPB_FAULTS: FaultTable = {
       'talk.hpb.hello': {
         verdict: 'fail',
         diagnosis:
-          /no hello answer to hello 1\.0 \(.*bye "hello_timeout" [1-3]\.\d s after it opened before our hello.*sends no welcome message .*can never connect; the HPB is too old/,
+          /no hello answer to hello 1\.0 \(.*bye "hello_timeout" \d\.\d s after it opened before (our hello|an answer to hello).*sends no welcome message .*can never connect; the HPB is too old/,
         observed: /hello 2\.0 not offered/,
       },
       'talk.hpb.room': { verdict: 'fail', diagnosis: /alice could not join the conversation through the HPB at "hello 1\.0: the socket closed .*bye "hello_timeout"/ },
