@@ -146,15 +146,14 @@ export async function claimInstance(record: Omit<OwnerRecord, 'netns' | 'hostVet
  * Creates namespace, veth pair, addresses and routes of an instance; with a standing network of a
  * live keeper in place (TALK_REFERENCE_KEEP_NETWORKS), resets and reuses it instead.
  */
-export async function createNetwork(n: InstanceNames): Promise<'created' | 'reused'> {
+export async function createNetwork(n: InstanceNames): Promise<void> {
   const keeper = standingKeeper();
   if (keeper && standingAlive(n.index) && (await networkIntact(n))) {
     await resetNetwork(n);
-    return 'reused';
+    return;
   }
   await buildNetwork(n);
   if (keeper) writeStanding(n.index, keeper);
-  return 'created';
 }
 
 async function buildNetwork(n: InstanceNames): Promise<void> {
@@ -209,9 +208,20 @@ export function standingKeeper(): { pid: number; start: string | null } | null {
   return { pid, start: processStartTime(pid) };
 }
 
+/** Instance numbers with a standing record, whatever its keeper. */
+function standingIndexes(): number[] {
+  if (!existsSync(STANDING_DIR)) return [];
+  return readdirSync(STANDING_DIR).flatMap((entry) => {
+    const m = /^(\d+)\.json$/.exec(entry);
+    return m ? [Number(m[1])] : [];
+  });
+}
+
+const standingFile = (index: number) => path.join(STANDING_DIR, `${index}.json`);
+
 function readStanding(index: number): StandingRecord | null {
   try {
-    return JSON.parse(readFileSync(path.join(STANDING_DIR, `${index}.json`), 'utf8')) as StandingRecord;
+    return JSON.parse(readFileSync(standingFile(index), 'utf8')) as StandingRecord;
   } catch {
     return null;
   }
@@ -228,7 +238,7 @@ function writeStanding(index: number, keeper: { pid: number; start: string | nul
   const record: StandingRecord = { keeperPid: keeper.pid, keeperStart: keeper.start, createdAt: new Date().toISOString() };
   const tmp = path.join(STANDING_DIR, `${index}.json.${process.pid}.tmp`);
   writeFileSync(tmp, JSON.stringify(record, null, 2));
-  renameSync(tmp, path.join(STANDING_DIR, `${index}.json`));
+  renameSync(tmp, standingFile(index));
 }
 
 /** Whether the network of an instance is there as buildNetwork made it. */
@@ -278,13 +288,9 @@ export async function createStandingNetworks(count: number, keeperPid: number): 
 /** Removes the standing networks `keeperPid` keeps (those of a platform still running go when it stops). */
 export async function removeStandingNetworks(keeperPid: number): Promise<number[]> {
   const removed: number[] = [];
-  if (!existsSync(STANDING_DIR)) return removed;
-  for (const entry of readdirSync(STANDING_DIR)) {
-    const m = /^(\d+)\.json$/.exec(entry);
-    if (!m) continue;
-    const index = Number(m[1]);
+  for (const index of standingIndexes()) {
     if (readStanding(index)?.keeperPid !== keeperPid) continue;
-    rmSync(path.join(STANDING_DIR, entry), { force: true });
+    rmSync(standingFile(index), { force: true });
     if (!existsSync(instanceDir(index))) await destroyNetwork(instanceNames(index));
     removed.push(index);
   }
@@ -361,12 +367,7 @@ export async function sweepStaleInstances(log: (line: string) => void = () => {}
     }
   }
   // Standing networks whose keeper is gone: their records go, their networks with the orphans below.
-  if (existsSync(STANDING_DIR)) {
-    for (const entry of readdirSync(STANDING_DIR)) {
-      const m = /^(\d+)\.json$/.exec(entry);
-      if (m && !standingAlive(Number(m[1]))) rmSync(path.join(STANDING_DIR, entry), { force: true });
-    }
-  }
+  for (const index of standingIndexes()) if (!standingAlive(index)) rmSync(standingFile(index), { force: true });
   // Namespaces and host veths named like ours without an instance directory: leftovers of an
   // instance whose directory is gone (the directory is created before and removed after them),
   // unless they stand for a live keeper.
