@@ -80,6 +80,16 @@ export class UsageSampler {
   }
 
   /**
+   * One process that has no children (the bench's double): two reads of /proc/<pid> per sample.
+   * `tree` lists every process on the machine per sample, synchronously, in the generator's own
+   * event loop: a few milliseconds each 250 ms (more on a machine running browsers) that every
+   * poll answer arriving meanwhile waits out and that the overhead then counts as the generator's.
+   */
+  static process(pid: number): UsageSampler {
+    return new UsageSampler(() => ({ cpuS: readStat(pid)?.cpuS ?? 0, rssKB: rssKB(pid) }));
+  }
+
+  /**
    * A process tree; CPU is cumulative over every process ever seen in it, so a worker that exits
    * during the window keeps its share (summing only the live tree would go backwards).
    */

@@ -110,7 +110,11 @@ export class HttpClient {
 
   resolve(path: string, query?: HttpRequest['query']): URL {
     const url = new URL(path.replace(/^\//, ''), this.baseUrl);
-    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    if (!query) return url;
+    // One assignment of the whole query: each searchParams.set() re-serialises the URL.
+    const params = new URLSearchParams(url.search);
+    for (const k in query) if (query[k] !== undefined) params.set(k, String(query[k]));
+    url.search = params.toString();
     return url;
   }
 
@@ -168,10 +172,12 @@ export class HttpClient {
       });
       // Always consume the body: an unconsumed body keeps the connection busy (undici best practices).
       const buf = Buffer.from(await res.body.arrayBuffer());
+      // undici's header names are already lower case.
       const flat: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers)) {
+      for (const k in res.headers) {
+        const v = res.headers[k];
         if (v === undefined) continue;
-        flat[k.toLowerCase()] = Array.isArray(v) ? v.join(k.toLowerCase() === 'set-cookie' ? '\n' : ', ') : v;
+        flat[k] = Array.isArray(v) ? v.join(k === 'set-cookie' ? '\n' : ', ') : v;
       }
       if (this.jar) {
         const setCookie = res.headers['set-cookie'];
