@@ -71,6 +71,9 @@ interface Seen {
 }
 const verdicts = new Map<string, (Seen | null)[]>();
 const wall: number[] = [];
+/** Per run: exit code, outcome and how many checks had each verdict (the table printed at the end). */
+const rows: { code: number | null; status: string; wallS: number; counts: Record<string, number> }[] = [];
+const VERDICT_COLUMNS = ['pass', 'fail', 'warn', 'not-applicable', 'not-run'] as const;
 for (let i = 1; i <= runs; i++) {
   const reportDir = mkdtempSync(path.join(os.tmpdir(), 'tc-stability-'));
   const t0 = Date.now();
@@ -96,8 +99,17 @@ for (let i = 1; i <= runs; i++) {
   }
   // A check that an earlier run had and this one has not.
   for (const [key, row] of verdicts) if (!thisRun.has(key)) row.push(null);
+  const counts: Record<string, number> = {};
+  for (const c of report.checks) counts[c.verdict] = (counts[c.verdict] ?? 0) + 1;
+  rows.push({ code, status: report.summary.status, wallS: (Date.now() - t0) / 1000, counts });
   process.stdout.write(`run ${i}/${runs}: exit ${code}, ${report.summary.status}, ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }
+
+// The table: one row per run, the verdict counts beside its outcome and wall time.
+const head = ['run', 'exit', 'outcome', 'wall s', ...VERDICT_COLUMNS];
+const cells = rows.map((r, i) => [String(i + 1), String(r.code), r.status, r.wallS.toFixed(1), ...VERDICT_COLUMNS.map((v) => String(r.counts[v] ?? 0))]);
+const widths = head.map((h, c) => Math.max(h.length, ...cells.map((row) => row[c]!.length)));
+process.stdout.write(`\n${[head, ...cells].map((row) => row.map((x, c) => x.padEnd(widths[c]!)).join('  ')).join('\n')}\n`);
 
 const label = (s: Seen | null) => s?.verdict ?? 'absent';
 const changed = [...verdicts].filter(([, row]) => new Set(row.map(label)).size > 1);
