@@ -29,7 +29,7 @@
  * p50OverheadMs, p99OverheadMs, artilleryRatio, ...}. Raw results go to reports/bench/.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -41,7 +41,8 @@ import { LOAD_ABSOLUTE_MAX } from '../src/load/limits.ts';
 import { HttpClient } from '../src/talk/http.ts';
 import { OcsClient } from '../src/talk/ocs.ts';
 import { STAMP_HEADER } from './bench/stamp.ts';
-import { UsageSampler } from './bench/proc.ts';
+import { UsageSampler, openFds } from './bench/proc.ts';
+import { table } from './bench/table.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = path.join(ROOT, 'reports', 'bench');
@@ -123,15 +124,6 @@ async function startDoubleProcess(): Promise<DoubleHandle> {
   const info = JSON.parse(line) as { url: string; user: string; password: string };
   return { ...info, proc };
 }
-
-/** Open file descriptors of this process (Linux; NaN elsewhere): a step must give back its sockets before the next one opens N more. */
-const openFds = (): number => {
-  try {
-    return readdirSync('/proc/self/fd').length;
-  } catch {
-    return NaN;
-  }
-};
 
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 const kb = (bytes: number) => Math.round(bytes / 1024);
@@ -568,15 +560,6 @@ async function artilleryStep(double: DoubleHandle, n: number, args: Args): Promi
     exitCode: run.exitCode,
     codes,
   };
-}
-
-function table(rows: Record<string, unknown>[]): void {
-  if (!rows.length) return;
-  const keys = Object.keys(rows[0]!);
-  const cells = rows.map((r) => keys.map((k) => String(r[k])));
-  const widths = keys.map((k, i) => Math.max(k.length, ...cells.map((c) => c[i]!.length)));
-  console.log(keys.map((k, i) => k.padEnd(widths[i]!)).join('  '));
-  for (const c of cells) console.log(c.map((v, i) => v.padEnd(widths[i]!)).join('  '));
 }
 
 async function main(): Promise<void> {

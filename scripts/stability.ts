@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CertificationReport } from '../src/verdict/types.ts';
+import { table } from './bench/table.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = 'usage: npm run stability -- [--runs N (2-50, default 10)] [--profile P (default good)] [--browsers LIST] [-- playwright options]';
@@ -106,10 +107,10 @@ for (let i = 1; i <= runs; i++) {
 }
 
 // The table: one row per run, the verdict counts beside its outcome and wall time.
-const head = ['run', 'exit', 'outcome', 'wall s', ...VERDICT_COLUMNS];
-const cells = rows.map((r, i) => [String(i + 1), String(r.code), r.status, r.wallS.toFixed(1), ...VERDICT_COLUMNS.map((v) => String(r.counts[v] ?? 0))]);
-const widths = head.map((h, c) => Math.max(h.length, ...cells.map((row) => row[c]!.length)));
-process.stdout.write(`\n${[head, ...cells].map((row) => row.map((x, c) => x.padEnd(widths[c]!)).join('  ')).join('\n')}\n`);
+process.stdout.write('\n');
+table(
+  rows.map((r, i) => ({ run: i + 1, exit: r.code, outcome: r.status, 'wall s': r.wallS.toFixed(1), ...Object.fromEntries(VERDICT_COLUMNS.map((v) => [v, r.counts[v] ?? 0])) })),
+);
 
 const label = (s: Seen | null) => s?.verdict ?? 'absent';
 const changed = [...verdicts].filter(([, row]) => new Set(row.map(label)).size > 1);

@@ -149,3 +149,12 @@ export class UsageSampler {
     return this.read();
   }
 }
+
+/** Open file descriptors of this process (Linux; NaN elsewhere): a step must give back its sockets before the next one opens N more. */
+export function openFds(): number {
+  try {
+    return readdirSync('/proc/self/fd').length;
+  } catch {
+    return NaN;
+  }
+}
